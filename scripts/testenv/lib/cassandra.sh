@@ -15,7 +15,7 @@ cassandra_pidfile() { printf '%s/cassandra.pid\n' "$RUN_DIR"; }
 cassandra_log()     { printf '%s/cassandra/logs/system.log\n' "$RT"; }
 cassandra_lib()     { printf '%s/cassandra-%s/lib\n' "$CACHE" "$CASSANDRA_VERSION"; }
 
-cassandra_pid() { pidfile_pid "$(cassandra_pidfile)" has_marker "-Dgamedata.testenv=$RT "; }
+cassandra_pid() { engine_pid "$(cassandra_pidfile)" "$CASSANDRA_STORAGE_PORT" has_marker "-Dgamedata.testenv=$RT "; }
 
 # cassandra_install: the jars, once, into the cache.
 cassandra_install() {
@@ -59,15 +59,20 @@ cassandra_ready() {
   "$CQLCHECK" -addr "127.0.0.1:$CASSANDRA_CQL_PORT" -user "$CASSANDRA_USER" -password "$CASSANDRA_PASSWORD" "$@"
 }
 
-cassandra_wait_ready() {
-  local pid=$1 secs=$2 out
-  wait_for "$secs" "$pid" "$(cassandra_log)" "cassandra" \
-    cassandra_ready -q || return 1
-  out=$(cassandra_ready) || { fail "cassandra: readiness check flapped"; return 1; }
+# cassandra_probe: one readiness check; on success records the node's release
+# version and data centre (CASSANDRA_RELEASE, CASSANDRA_DC and files).
+cassandra_probe() {
+  local out
+  out=$(cassandra_ready 2>/dev/null) || return 1
   # "ok <release_version> <data_center>"
   read -r _ CASSANDRA_RELEASE CASSANDRA_DC <<<"$out"
   printf '%s\n' "$CASSANDRA_DC" > "$(cassandra_dir)/datacenter"
   printf '%s\n' "$CASSANDRA_RELEASE" > "$(cassandra_dir)/release_version"
+}
+
+cassandra_wait_ready() {
+  local pid=$1 secs=$2
+  wait_for "$secs" "$pid" "$(cassandra_log)" "cassandra" cassandra_probe
 }
 
 cassandra_up() {
@@ -75,8 +80,7 @@ cassandra_up() {
   t0=$(now)
   if pid=$(cassandra_pid); then
     cassandra_cqlcheck_build || return 1
-    if cassandra_ready -q; then
-      cassandra_wait_ready "$pid" 5 || return 1
+    if cassandra_probe; then
       say "already running (pid $pid) and healthy: $CASSANDRA_RELEASE, $CASSANDRA_DC"
       return 0
     fi

@@ -74,6 +74,23 @@ pidfile_pid() {
   return 1
 }
 
+# engine_pid PIDFILE PORT CHECK...: the pid of a running engine: the one in
+# PIDFILE, or else (a lost or stale pid file) the listener on PORT if
+# "CHECK... PID" accepts it as ours, which is then written to PIDFILE.
+engine_pid() {
+  local file=$1 port=$2; shift 2
+  local pid
+  pidfile_pid "$file" "$@" && return 0
+  pid=$(port_pid "$port")
+  if [[ -n $pid ]] && pid_alive "$pid" && "$@" "$pid"; then
+    mkdir -p "${file%/*}"
+    printf '%s\n' "$pid" > "$file"
+    printf '%s\n' "$pid"
+    return 0
+  fi
+  return 1
+}
+
 # has_marker MARKER PID: the process' command line contains MARKER.
 has_marker() { [[ "$(pid_cmdline "$2")" == *"$1"* ]]; }
 
@@ -183,7 +200,7 @@ ensure_ports_free() {
 # succeeds; fail early if PID dies, or after SECONDS.
 wait_for() {
   local secs=$1 pid=$2 log=$3 what=$4; shift 4
-  local deadline=$((SECONDS + secs))
+  local deadline=$((SECONDS + secs)) tries=0
   while :; do
     if "$@" >/dev/null 2>&1; then
       return 0
@@ -198,7 +215,8 @@ wait_for() {
       tail_log "$log" 60
       return 1
     fi
-    sleep 0.5
+    # Poll quickly at first (a small server is up in a fraction of a second).
+    if ((++tries < 20)); then sleep 0.1; else sleep 0.5; fi
   done
 }
 

@@ -11,7 +11,7 @@ mariadb_dir()     { printf '%s/mariadb\n' "$RT"; }
 mariadb_pidfile() { printf '%s/mariadb.pid\n' "$RUN_DIR"; }
 mariadb_socket()  { printf '%s/mariadb/mysqld.sock\n' "$RT"; }
 mariadb_log()     { printf '%s/mariadb/mariadb.log\n' "$RT"; }
-mariadb_pid()     { pidfile_pid "$(mariadb_pidfile)" has_marker "--defaults-file=$(mariadb_dir)/my.cnf"; }
+mariadb_pid()     { engine_pid "$(mariadb_pidfile)" "$MARIADB_PORT" has_marker "--defaults-file=$(mariadb_dir)/my.cnf"; }
 
 mariadb_bin() {
   local b

@@ -10,7 +10,7 @@ OPENSEARCH_TRANSPORT_PORT=19300
 OPENSEARCH_USER=${GAMEDATA_OPENSEARCH_USER:-gamedata-test}
 
 opensearch_pidfile() { printf '%s/opensearch.pid\n' "$RUN_DIR"; }
-opensearch_pid()     { pidfile_pid "$(opensearch_pidfile)" has_marker "-Dgamedata.testenv=$RT "; }
+opensearch_pid()     { engine_pid "$(opensearch_pidfile)" "$OPENSEARCH_TRANSPORT_PORT" has_marker "-Dgamedata.testenv=$RT "; }
 opensearch_url()     { printf 'http://127.0.0.1:%s\n' "$OPENSEARCH_HTTP_PORT"; }
 
 as_root() { [[ $(id -u) == 0 ]]; }

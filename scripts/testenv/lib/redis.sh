@@ -11,7 +11,7 @@ redis_pidfile() { printf '%s/redis-%s.pid\n' "$RUN_DIR" "$1"; }
 # redis_owns PORT PID: PID is the server of this runtime dir for PORT (redis
 # chdirs to its 'dir', so its cwd identifies it).
 redis_owns() { [[ "$(readlink "/proc/$2/cwd" 2>/dev/null)" == "$(redis_dir "$1")" ]]; }
-redis_pid()  { pidfile_pid "$(redis_pidfile "$1")" redis_owns "$1"; }
+redis_pid()  { engine_pid "$(redis_pidfile "$1")" "$1" redis_owns "$1"; }
 
 rcli() { local port=$1; shift; redis-cli -h 127.0.0.1 -p "$port" "$@"; }
 redis_ping() { [[ "$(rcli "$1" ping 2>/dev/null)" == PONG ]]; }
