@@ -256,8 +256,11 @@ apt_install() {
       printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && made_policy=1
     fi
     local rc=0
-    say "apt-get update"
-    apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null || rc=$?
+    # One 'apt-get update' an hour is enough (redis and mariadb may both ask).
+    if [[ -z $(find "$CACHE/apt-updated" -mmin -60 2>/dev/null) ]]; then
+      say "apt-get update"
+      apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null && touch "$CACHE/apt-updated" || rc=$?
+    fi
     if ((rc == 0)); then
       say "apt-get install $*"
       apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >/dev/null || rc=$?
