@@ -169,4 +169,19 @@ cassandra_env() {
   export_var GAMEDATA_TEST_CASSANDRA_DC "$dc"
 }
 
+# cassandra_nodetool ARGS...: Cassandra's nodetool against the test node (JMX on
+# 127.0.0.1:$CASSANDRA_JMX_PORT), with the node's own jars.
+cassandra_nodetool() {
+  find_java || return 1
+  local lib dir opts=()
+  lib=$(cassandra_lib)
+  dir=$(cassandra_dir)
+  [[ -d $lib ]] || { fail "cassandra is not installed yet: testenv up cassandra"; return 1; }
+  [[ -f $dir/conf/jvm.options ]] && mapfile -t opts < <(grep -E '^--add-(exports|opens)' "$dir/conf/jvm.options")
+  mkdir -p "$dir/tools"
+  "$JAVA" -Xmx128m -Xss256k "${opts[@]}" -Duser.home="$dir/tools" -Dcassandra.logdir="$dir/tools" \
+    -Dcassandra.storagedir="$dir/tools" -Dlogback.configurationFile="$TEMPLATES/cassandra-logback-tools.xml" \
+    -cp "$lib/*" org.apache.cassandra.tools.NodeTool -h 127.0.0.1 -p "$CASSANDRA_JMX_PORT" "$@"
+}
+
 cassandra_logs() { printf '%s\n' "$(cassandra_log)" "$(cassandra_dir)/logs/stdout.log"; }
