@@ -1,0 +1,148 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are the schema steps in order; PRAGMA user_version counts the
+// ones applied. Append new steps, never edit old ones.
+//
+// Conventions: times are INTEGER unix nanoseconds UTC; expires is
+// math.MaxInt64 for "never"; ids are 16-byte uuid BLOBs; names are kept as
+// their NameKey (for lookups and uniqueness) and their display form; money
+// is INTEGER cents; JSON is TEXT. Each index serves one query exactly.
+var migrations = []string{
+	// 1: the primary store.
+	`
+CREATE TABLE players (
+	id            BLOB    NOT NULL PRIMARY KEY,
+	name_key      TEXT    NOT NULL UNIQUE,
+	name          TEXT    NOT NULL,
+	email         TEXT    NOT NULL,
+	phone         TEXT    NOT NULL,
+	age           INTEGER,
+	password_hash TEXT    NOT NULL,
+	created       INTEGER NOT NULL,
+	updated       INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE sessions (
+	token_hash  TEXT    NOT NULL PRIMARY KEY,
+	player_id   BLOB    NOT NULL,
+	player_name TEXT    NOT NULL,
+	created     INTEGER NOT NULL,
+	expires     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sessions_by_expiry ON sessions (expires);
+
+CREATE TABLE api_keys (
+	id      BLOB    NOT NULL PRIMARY KEY,
+	name    TEXT    NOT NULL,
+	prefix  TEXT    NOT NULL,
+	hash    TEXT    NOT NULL UNIQUE,
+	created INTEGER NOT NULL,
+	revoked INTEGER
+) STRICT;
+
+CREATE TABLE orders (
+	id              BLOB    NOT NULL PRIMARY KEY,
+	user_key        TEXT    NOT NULL,
+	user_name       TEXT    NOT NULL,
+	item            TEXT    NOT NULL,
+	amount          INTEGER NOT NULL,
+	price           INTEGER NOT NULL,
+	status          TEXT    NOT NULL,
+	created         INTEGER NOT NULL,
+	updated         INTEGER NOT NULL,
+	idempotency_key TEXT
+) STRICT;
+CREATE INDEX orders_by_user ON orders (user_key, created, id);
+CREATE UNIQUE INDEX orders_by_idempotency_key ON orders (user_key, idempotency_key)
+	WHERE idempotency_key IS NOT NULL;
+
+-- pair_lo and pair_hi are the two name keys in sorted order: both directions
+-- of a conversation share them.
+CREATE TABLE messages (
+	id           BLOB    NOT NULL PRIMARY KEY,
+	sender_key   TEXT    NOT NULL,
+	receiver_key TEXT    NOT NULL,
+	pair_lo      TEXT    NOT NULL,
+	pair_hi      TEXT    NOT NULL,
+	sender       TEXT    NOT NULL,
+	receiver     TEXT    NOT NULL,
+	text         TEXT    NOT NULL,
+	created      INTEGER NOT NULL,
+	expires      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX messages_inbox ON messages (receiver_key, created, id);
+CREATE INDEX messages_sent ON messages (sender_key, created, id);
+CREATE INDEX messages_conversation ON messages (pair_lo, pair_hi, created, id);
+CREATE INDEX messages_by_expiry ON messages (expires);
+
+CREATE TABLE events (
+	id         BLOB    NOT NULL,
+	player_key TEXT    NOT NULL,
+	player     TEXT    NOT NULL,
+	type       TEXT    NOT NULL,
+	at         INTEGER NOT NULL,
+	data       TEXT,
+	expires    INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX events_by_player ON events (player_key, at, id);
+CREATE INDEX events_by_expiry ON events (expires);
+
+CREATE TABLE meta (
+	key     TEXT    NOT NULL PRIMARY KEY,
+	value   TEXT    NOT NULL,
+	updated INTEGER NOT NULL
+) STRICT;
+`,
+}
+
+// migrate applies the steps the file lacks, each in its own transaction.
+// The version is read inside the transaction (BEGIN IMMEDIATE), so two
+// processes opening a new file at once apply each step once.
+func migrate(ctx context.Context, db *sql.DB) error {
+	for {
+		done, err := migrateStep(ctx, db)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// migrateStep applies the next missing step; done reports there was none.
+func migrateStep(ctx context.Context, db *sql.DB) (done bool, err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("begin migration: %w", err)
+	}
+	defer func() {
+		if err != nil || done {
+			_ = tx.Rollback() // nothing was written, or err says why
+		}
+	}()
+	var version int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return false, fmt.Errorf("read schema version: %w", err)
+	}
+	switch {
+	case version == len(migrations):
+		return true, nil
+	case version > len(migrations):
+		return false, fmt.Errorf("the file has schema version %d; this build knows up to %d", version, len(migrations))
+	}
+	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
+		return false, fmt.Errorf("schema step %d: %w", version+1, err)
+	}
+	// PRAGMA takes no parameters; the value is a number of ours.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, version+1)); err != nil {
+		return false, fmt.Errorf("schema step %d: set version: %w", version+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("schema step %d: commit: %w", version+1, err)
+	}
+	return false, nil
+}
