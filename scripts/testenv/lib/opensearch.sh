@@ -111,16 +111,18 @@ opensearch_up() {
   dir=$(opensearch_dir)
   printf '%s\n' "$dir" > "$RUN_DIR/opensearch.dir"
   mkdir -p "$dir"
-  # The distribution: hard links into the cache (instant), or a copy.
-  if [[ ! -f $dir/home/.complete ]]; then
-    rm -rf "$dir/home"
-    cp -al "$CACHE/opensearch-$OPENSEARCH_VERSION" "$dir/home" 2>/dev/null ||
-      { rm -rf "$dir/home"; cp -a "$CACHE/opensearch-$OPENSEARCH_VERSION" "$dir/home"; } ||
-      { fail "could not copy opensearch into $dir/home"; return 1; }
+  # The distribution: hard links into the cache (instant), or a copy. The
+  # user may not be able to reach the cache itself (say under /root).
+  local home=$dir/opensearch-$OPENSEARCH_VERSION
+  if [[ ! -f $home/.complete ]]; then
+    rm -rf "$home"
+    cp -al "$CACHE/opensearch-$OPENSEARCH_VERSION" "$home" 2>/dev/null ||
+      { rm -rf "$home"; cp -a "$CACHE/opensearch-$OPENSEARCH_VERSION" "$home"; } ||
+      { fail "could not copy opensearch into $home"; return 1; }
   fi
   mkdir -p "$dir/config" "$dir/data" "$dir/logs" "$dir/tmp"
-  cp "$dir/home/config/jvm.options" "$dir/home/config/log4j2.properties" "$dir/config/"
-  [[ -d $dir/home/config/jvm.options.d ]] && cp -r "$dir/home/config/jvm.options.d" "$dir/config/"
+  cp "$home/config/jvm.options" "$home/config/log4j2.properties" "$dir/config/"
+  [[ -d $home/config/jvm.options.d ]] && cp -r "$home/config/jvm.options.d" "$dir/config/"
   # jvm.options names logs/ and data/ relative to the (read-only) home.
   sed -i -e "s|file=logs/|file=$dir/logs/|g" -e "s|-Xloggc:logs/|-Xloggc:$dir/logs/|g" \
     -e "s|-XX:ErrorFile=logs/|-XX:ErrorFile=$dir/logs/|" -e "s|-XX:HeapDumpPath=data\$|-XX:HeapDumpPath=$dir/tmp|" \
@@ -130,7 +132,7 @@ opensearch_up() {
     HTTP_PORT="$OPENSEARCH_HTTP_PORT" TRANSPORT_PORT="$OPENSEARCH_TRANSPORT_PORT" || return 1
   as_root && chown -R "$OPENSEARCH_USER:$OPENSEARCH_USER" "$dir/config" "$dir/data" "$dir/logs" "$dir/tmp"
   as_root && chown "$OPENSEARCH_USER:$OPENSEARCH_USER" "$dir"
-  if ! run_as_os_user test -r "$dir/home/bin/opensearch" -a -w "$dir/data"; then
+  if ! run_as_os_user test -r "$home/bin/opensearch" -a -w "$dir/data"; then
     fail "user $OPENSEARCH_USER cannot use $dir"
     return 1
   fi
@@ -144,7 +146,7 @@ opensearch_up() {
     OPENSEARCH_PATH_CONF="$dir/config"
     OPENSEARCH_TMPDIR="$dir/tmp"
     OPENSEARCH_JAVA_OPTS="-Xms$OPENSEARCH_HEAP -Xmx$OPENSEARCH_HEAP -Dgamedata.testenv=$RT "
-    "$dir/home/bin/opensearch")
+    "$home/bin/opensearch")
   spawn "$dir" "$dir/logs/stdout.log" "${cmd[@]}"
   pid=$SPAWNED_PID
   printf '%s\n' "$pid" > "$(opensearch_pidfile)"
