@@ -118,6 +118,8 @@ cassandra_up() {
   if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null 2>&1; then
     launcher=(setpriv --inh-caps=-ipc_lock --bounding-set=-ipc_lock)
   fi
+  # A fresh system.log per start, so that a failure shows this start's log.
+  [[ -f $dir/logs/system.log ]] && mv -f "$dir/logs/system.log" "$dir/logs/system.log.prev"
   : > "$dir/logs/stdout.log"
   spawn "$dir" "$dir/logs/stdout.log" "${launcher[@]}" "$JAVA" "${opts[@]}" -cp "$dir/conf:$lib/*" \
     org.apache.cassandra.service.CassandraDaemon
@@ -128,6 +130,7 @@ cassandra_up() {
   cassandra_cqlcheck_build || return 1
   cassandra_wait_ready "$pid" "$TIMEOUT" || {
     tail_log "$dir/logs/stdout.log" 20
+    [[ -s $dir/logs/system.log ]] && grep -E '^(ERROR|WARN)' "$dir/logs/system.log" | tail -n 10 >&2
     return 1
   }
   say "ready in $(elapsed "$t0"): $CASSANDRA_RELEASE, DC $CASSANDRA_DC, login $CASSANDRA_USER/$CASSANDRA_PASSWORD ok (pid $pid)"

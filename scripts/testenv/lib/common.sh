@@ -207,12 +207,12 @@ wait_for() {
     fi
     if [[ -n $pid ]] && ! pid_alive "$pid"; then
       fail "$what: the process (pid $pid) exited during start-up"
-      tail_log "$log" 60
+      tail_log "$log" 40
       return 1
     fi
     if ((SECONDS >= deadline)); then
       fail "$what: not ready after ${secs}s"
-      tail_log "$log" 60
+      tail_log "$log" 40
       return 1
     fi
     # Poll quickly at first (a small server is up in a fraction of a second).
