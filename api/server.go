@@ -1,0 +1,259 @@
+// Package api is the HTTP API of gamedata: the contract of shared/API.md,
+// served with huma over net/http's ServeMux, so that the OpenAPI document
+// (GET /openapi.json) and the docs page (GET /docs) come from the code.
+//
+// Handlers are thin: they check the caller and the input, then speak only to
+// the gamedata interfaces (Store, Clock, RateLimiter).
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gamedata-dev/gamedata"
+)
+
+// Config is what New needs. Store is required; the rest has defaults.
+type Config struct {
+	Store gamedata.Store
+	// Clock tells the time of ids, expiries and retention; default the system clock.
+	Clock  gamedata.Clock
+	Logger *slog.Logger
+	// Registry receives the HTTP metrics (and the Go and process
+	// collectors); GET /metrics serves it. Default: a new registry.
+	Registry *prometheus.Registry
+	// Retention is how long messages and events are kept; default
+	// gamedata.DefaultRetention.
+	Retention time.Duration
+	// SessionTTL is how long a player session lasts; default 24h.
+	SessionTTL time.Duration
+	// AdminKey, when set, is accepted as a server key (GAMEDATA_ADMIN_KEY).
+	AdminKey string
+	// Limiter limits the open endpoints per client address; nil: no limit.
+	Limiter gamedata.RateLimiter
+	// Ready holds the readiness check of each backend, by name ("store").
+	Ready map[string]func(context.Context) error
+	// TrustProxyHeaders takes the client address from X-Forwarded-For.
+	TrustProxyHeaders bool
+	// MetaCacheTTL is how long a node serves a metadata document from memory
+	// before it reads the store again (and so sees another node's write).
+	// Default 2s; negative: no cache.
+	MetaCacheTTL time.Duration
+}
+
+// Body limits.
+const (
+	maxBody     = 1 << 20
+	maxMetaBody = gamedata.MetaDocMaxSize
+)
+
+// Server is the API as an http.Handler.
+type Server struct {
+	store      gamedata.Store
+	clock      gamedata.Clock
+	log        *slog.Logger
+	limiter    gamedata.RateLimiter
+	ready      map[string]func(context.Context) error
+	retention  time.Duration
+	sessionTTL time.Duration
+	adminHash  *[sha256.Size]byte
+	trustProxy bool
+
+	mux     *http.ServeMux
+	api     huma.API
+	metrics *httpMetrics
+	meta    *metaCache
+	spec    []byte // GET /openapi.json
+	docs    []byte // GET /docs
+}
+
+// New builds the API.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("api: no store")
+	}
+	s := &Server{
+		store:      cfg.Store,
+		clock:      cfg.Clock,
+		log:        cfg.Logger,
+		limiter:    cfg.Limiter,
+		ready:      cfg.Ready,
+		retention:  cfg.Retention,
+		sessionTTL: cfg.SessionTTL,
+		trustProxy: cfg.TrustProxyHeaders,
+		mux:        http.NewServeMux(),
+	}
+	if s.clock == nil {
+		s.clock = gamedata.SystemClock{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.retention <= 0 {
+		s.retention = gamedata.DefaultRetention
+	}
+	if s.sessionTTL <= 0 {
+		s.sessionTTL = 24 * time.Hour
+	}
+	if cfg.AdminKey != "" {
+		h := sha256.Sum256([]byte(cfg.AdminKey))
+		s.adminHash = &h
+	}
+	reg := cfg.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	var err error
+	if s.metrics, err = newHTTPMetrics(reg); err != nil {
+		return nil, err
+	}
+	ttl := cfg.MetaCacheTTL
+	if ttl == 0 {
+		ttl = 2 * time.Second
+	}
+	s.meta = newMetaCache(ttl)
+
+	s.api = humago.New(s.mux, humaConfig())
+	s.register()
+	s.handleOps(reg)
+	if s.spec, err = json.Marshal(s.api.OpenAPI()); err != nil {
+		return nil, fmt.Errorf("api: marshal the OpenAPI document: %w", err)
+	}
+	if s.docs, err = renderDocs(s.api.OpenAPI()); err != nil {
+		return nil, fmt.Errorf("api: render /docs: %w", err)
+	}
+	return s, nil
+}
+
+func humaConfig() huma.Config {
+	cfg := huma.DefaultConfig("gamedata", "1")
+	cfg.Info.Description = "The data platform of the game: players, sessions, orders, messages, events and metadata."
+	// The document, the docs page and the schemas are served by Server
+	// itself (prebuilt, no CDN scripts); responses carry no $schema link.
+	cfg.OpenAPIPath, cfg.DocsPath, cfg.SchemasPath = "", "", ""
+	cfg.CreateHooks = nil
+	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		bearerScheme: {
+			Type: "http", Scheme: "bearer",
+			Description: "A server key (gdk_..., or the admin key) or a player session token (gds_...).",
+		},
+	}
+	// Money is a decimal string on the wire, whatever its Go kind.
+	cfg.Components.Schemas.RegisterTypeAlias(reflect.TypeFor[gamedata.Money](), reflect.TypeFor[moneyString]())
+	return cfg
+}
+
+// moneyString stands for gamedata.Money in the OpenAPI document.
+type moneyString string
+
+// Schema describes a price.
+func (moneyString) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{
+		Type:        huma.TypeString,
+		Pattern:     `^[0-9]{1,8}(\.[0-9]{1,2})?$`,
+		Description: `a decimal string, >= 0, at most 2 decimals, such as "4.99"; never a JSON number`,
+		Examples:    []any{"4.99"},
+	}
+}
+
+// ServeHTTP serves one request: it gives it an id, finds its route, counts
+// and logs it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := requestID(r)
+	w.Header().Set("X-Request-Id", id)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	rec := &statusRecorder{ResponseWriter: w}
+	h, pattern := s.mux.Handler(r)
+	s.metrics.inFlight.Inc()
+	defer func() {
+		s.metrics.inFlight.Dec()
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.LogAttrs(r.Context(), slog.LevelError, "panic", slog.Any("panic", v), requestIDAttr(r.Context()))
+			if rec.status == 0 {
+				writeProblem(rec, newProblem(http.StatusInternalServerError, "internal error"))
+			}
+		}
+		s.observe(r, routeOf(pattern), rec, start)
+	}()
+	if pattern == "" {
+		s.unmatched(rec, r, h)
+		return
+	}
+	s.mux.ServeHTTP(rec, r)
+}
+
+// unmatched answers a request that no route takes (404, 405) with a
+// problem, instead of the mux's plain text; redirects pass unchanged.
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	probe := &headerProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	switch probe.status {
+	case http.StatusNotFound:
+		writeProblem(w, newProblem(http.StatusNotFound, "no such endpoint: see /docs"))
+	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		writeProblem(w, newProblem(http.StatusMethodNotAllowed, r.Method+" is not allowed here; allowed: "+probe.header.Get("Allow")))
+	default:
+		h.ServeHTTP(w, r)
+	}
+}
+
+// headerProbe records what a handler would answer, without the body.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header { return p.header }
+func (p *headerProbe) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}
+func (p *headerProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
+
+// statusRecorder remembers the status and size of an answer.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection (huma sets body
+// read deadlines through it).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
