@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"github.com/gamedata-dev/gamedata"
+	"github.com/gamedata-dev/gamedata/api"
+	"github.com/gamedata-dev/gamedata/ratelimit"
+)
+
+// adminKeyEnv, where set, is accepted as an admin key. It is read from the
+// environment only, never a flag or the config file, so that it shows up
+// neither in ps nor in a file that is easy to share.
+const adminKeyEnv = "GAMEDATA_ADMIN_KEY"
+
+// adminKeyMinLen refuses a GAMEDATA_ADMIN_KEY that could be guessed.
+const adminKeyMinLen = 16
+
+type serveConfig struct {
+	Store             storeConfig
+	Addr              string
+	Retention         time.Duration
+	SessionTTL        time.Duration
+	RateLimit         float64
+	RateBurst         int
+	TrustProxyHeaders bool
+	LogFormat         string
+	LogLevel          string
+	ShutdownTimeout   time.Duration
+	PurgeInterval     time.Duration
+}
+
+func newServeCmd() *cobra.Command {
+	var c serveConfig
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP API server",
+		Long: `Run the HTTP API server until SIGTERM or SIGINT, then stop accepting
+connections, let the requests in flight finish (up to --shutdown-timeout),
+stop the background jobs and close the store.
+
+On the first start with a store that holds no API key (and no
+GAMEDATA_ADMIN_KEY set), serve creates a server key named "admin", prints it
+once and writes it to <data-dir>/admin.key (mode 0600).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), c, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fs := cmd.Flags()
+	c.Store.addFlags(fs)
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port; the log tells which)")
+	fs.DurationVar(&c.Retention, "retention", gamedata.DefaultRetention, "how long messages and events are kept")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", 24*time.Hour, "how long a player session lasts after login")
+	fs.Float64Var(&c.RateLimit, "rate-limit", 20, "requests per second allowed to each client address on open endpoints; 0 turns the limit off")
+	fs.IntVar(&c.RateBurst, "rate-burst", 40, "requests a client address may send at once above --rate-limit")
+	fs.BoolVar(&c.TrustProxyHeaders, "trust-proxy-headers", false,
+		"take the client address from X-Forwarded-For (only behind a proxy that sets it, else clients can forge it)")
+	fs.Var(newEnum(&c.LogFormat, "json", "json", "text"), "log-format", "log format, on standard error")
+	fs.Var(newEnum(&c.LogLevel, "info", "debug", "info", "warn", "error"), "log-level", "lowest level logged")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish after SIGTERM")
+	fs.DurationVar(&c.PurgeInterval, "purge-interval", time.Hour,
+		"how often rows past their retention are deleted from the SQLite store; 0 never")
+	return cmd
+}
+
+// validate checks what the flag types cannot.
+func (c serveConfig) validate() error {
+	var errs []error
+	positive := map[string]time.Duration{"retention": c.Retention, "session-ttl": c.SessionTTL, "shutdown-timeout": c.ShutdownTimeout}
+	for name, d := range positive {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("--%s must be positive, not %s", name, d))
+		}
+	}
+	if c.PurgeInterval < 0 {
+		errs = append(errs, fmt.Errorf("--purge-interval must not be negative, not %s", c.PurgeInterval))
+	}
+	if c.RateLimit < 0 {
+		errs = append(errs, fmt.Errorf("--rate-limit must not be negative, not %g", c.RateLimit))
+	}
+	if c.RateLimit > 0 && c.RateBurst < 1 {
+		errs = append(errs, fmt.Errorf("--rate-burst must be at least 1, not %d", c.RateBurst))
+	}
+	return errors.Join(errs...)
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewJSONHandler(w, opts)), nil
+}
+
+// purger is a store that deletes expired rows itself (SQLite); a store whose
+// rows expire by TTL (Cassandra) is not one.
+type purger interface {
+	PurgeExpired(ctx context.Context) (int64, error)
+}
+
+func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err error) {
+	if err := c.validate(); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, c.LogFormat, c.LogLevel)
+	if err != nil {
+		return err
+	}
+	adminKey := os.Getenv(adminKeyEnv)
+	if adminKey != "" && len(adminKey) < adminKeyMinLen {
+		return fmt.Errorf("%s must be at least %d characters", adminKeyEnv, adminKeyMinLen)
+	}
+	started := time.Now()
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+	defer stop()
+
+	clock := gamedata.SystemClock{}
+	store, err := openStore(ctx, c.Store, clock)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := store.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("close store: %w", cerr))
+		}
+	}()
+	if adminKey == "" {
+		if err := ensureAdminKey(ctx, store, c.Store.DataDir, clock.Now(), stdout, log); err != nil {
+			return err
+		}
+	}
+
+	var limiter gamedata.RateLimiter
+	if c.RateLimit > 0 {
+		limiter = ratelimit.New(c.RateLimit, c.RateBurst)
+	}
+	handler, err := api.New(api.Config{
+		Store:             store,
+		Clock:             clock,
+		Logger:            log,
+		Registry:          prometheus.NewRegistry(),
+		Retention:         c.Retention,
+		SessionTTL:        c.SessionTTL,
+		AdminKey:          adminKey,
+		Limiter:           limiter,
+		Ready:             map[string]func(context.Context) error{"store": store.Ping},
+		TrustProxyHeaders: c.TrustProxyHeaders,
+	})
+	if err != nil {
+		return fmt.Errorf("build API: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on --addr: %w", err)
+	}
+	counted := &countingHandler{next: handler}
+	srv := &http.Server{
+		Handler:           counted,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "store", c.Store.Kind, "data_dir", c.Store.DataDir, "version", buildVersion())
+
+	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	var purged atomic.Int64
+	if p, ok := store.(purger); ok && c.PurgeInterval > 0 {
+		wg.Go(func() { purgeLoop(jobs, p, c.PurgeInterval, &purged, log) })
+	}
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", c.ShutdownTimeout.String())
+	case err := <-served:
+		stopJobs()
+		wg.Wait()
+		return fmt.Errorf("serve: %w", err)
+	}
+	// Shutdown closes the listener, then waits for the requests in flight;
+	// it must not share ctx, which is already done.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
+	defer cancel()
+	shutdownErr := srv.Shutdown(sctx)
+	if shutdownErr != nil {
+		log.Warn("requests still running at --shutdown-timeout: closing their connections", "err", shutdownErr)
+		shutdownErr = srv.Close()
+	}
+	stopJobs()
+	wg.Wait()
+	log.Info("stopped", "uptime", time.Since(started).Round(time.Millisecond).String(),
+		"requests", counted.n.Load(), "purged_rows", purged.Load())
+	return shutdownErr
+}
+
+// countingHandler counts requests for the summary logged at shutdown.
+type countingHandler struct {
+	next http.Handler
+	n    atomic.Int64
+}
+
+func (h *countingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.n.Add(1)
+	h.next.ServeHTTP(w, r)
+}
+
+// purgeLoop deletes expired rows every interval until ctx is done.
+func purgeLoop(ctx context.Context, p purger, every time.Duration, total *atomic.Int64, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := p.PurgeExpired(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Warn("purge expired rows", "err", err)
+			case n > 0:
+				total.Add(n)
+				log.Info("purged expired rows", "rows", n)
+			}
+		}
+	}
+}
