@@ -18,10 +18,10 @@ import (
 
 type docOp struct {
 	Method, Path, ID, Summary, Description, Who string
-	Params                                     []docField
-	Body                                       []docField
-	BodyName                                   string
-	Responses                                  []docResponse
+	Params                                      []docField
+	Body                                        []docField
+	BodyName                                    string
+	Responses                                   []docResponse
 }
 
 type docField struct {
