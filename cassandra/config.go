@@ -1,0 +1,192 @@
+package cassandra
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/gamedata-dev/gamedata"
+)
+
+// Config says which cluster and keyspace the store uses and how it talks to
+// them. Zero fields take the defaults named on each.
+type Config struct {
+	// Hosts are contact points, "host" or "host:port"; the driver discovers
+	// the rest of the cluster from them.
+	Hosts []string
+	// Port is used for the hosts that name none; default 9042 (9142 is
+	// Amazon Keyspaces' TLS port).
+	Port int
+	// Keyspace holds the tables ("gamedata_<region>" in production); create
+	// it with ApplySchema.
+	Keyspace string
+	// LocalDC is the data centre (one per region) this process lives in:
+	// requests go to its replicas, and LOCAL_* consistency counts there.
+	LocalDC string
+	// Username and Password log in with PasswordAuthenticator (on Amazon
+	// Keyspaces: service-specific credentials). Empty: no authentication.
+	Username, Password string
+	// TLS, when set, encrypts every connection (required by Keyspaces).
+	// The driver dials nodes by IP address, so a certificate issued for a
+	// host name verifies only when TLS.ServerName names it.
+	TLS *tls.Config
+
+	// Consistency of reads and writes; default LOCAL_QUORUM.
+	Consistency string
+	// SerialConsistency of the lightweight transactions that only need to
+	// be serial within this region (orders, payments, idempotency keys);
+	// default LOCAL_SERIAL.
+	SerialConsistency string
+	// NameSerialConsistency of the claim of a player name, which must be
+	// unique in every region; default SERIAL (LOCAL_SERIAL in Keyspaces
+	// mode, where each region is its own keyspace).
+	NameSerialConsistency string
+
+	// Timeout bounds each request to a node; default 5s.
+	Timeout time.Duration
+	// ConnectTimeout bounds the initial connection to each node; default 5s.
+	ConnectTimeout time.Duration
+	// NumConns is the number of connections to each node in the local data
+	// centre; default 2 (each carries thousands of requests at once).
+	NumConns int
+	// Retries is how often an idempotent statement is retried on another
+	// replica after a timeout or an unavailable node; default 2. Statements
+	// that are not idempotent (lightweight transactions) are never retried.
+	Retries int
+
+	// Keyspaces adapts the store to Amazon Keyspaces (see docs/cassandra.md).
+	Keyspaces bool
+
+	// Observer, when set, is told of every query the driver runs (for
+	// metrics and tracing).
+	Observer gocql.QueryObserver
+
+	// Clock decides what has expired; default gamedata.SystemClock.
+	Clock gamedata.Clock
+}
+
+// Defaults.
+const (
+	DefaultPort     = 9042
+	defaultTimeout  = 5 * time.Second
+	defaultNumConns = 2
+	defaultRetries  = 2
+)
+
+// identifier is what a keyspace name may be: CQL's unquoted identifier,
+// within Cassandra's 48-character limit. It is checked because keyspace
+// names are the one part of a statement that cannot be bound.
+var identifier = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,47}$`)
+
+// settings is a Config checked and completed with its defaults.
+type settings struct {
+	Config
+	consistency, serial, nameSerial gocql.Consistency
+}
+
+func (c Config) settings() (settings, error) {
+	s := settings{Config: c}
+	var errs []error
+	if len(c.Hosts) == 0 {
+		errs = append(errs, errors.New("no hosts"))
+	}
+	if !identifier.MatchString(c.Keyspace) {
+		errs = append(errs, fmt.Errorf("keyspace %q is not a name of 1 to 48 letters, digits and _ starting with a letter", c.Keyspace))
+	}
+	if c.LocalDC == "" {
+		errs = append(errs, errors.New("no local data centre"))
+	}
+	if s.Port == 0 {
+		s.Port = DefaultPort
+	}
+	if s.Timeout == 0 {
+		s.Timeout = defaultTimeout
+	}
+	if s.ConnectTimeout == 0 {
+		s.ConnectTimeout = defaultTimeout
+	}
+	if s.NumConns == 0 {
+		s.NumConns = defaultNumConns
+	}
+	if s.Retries == 0 {
+		s.Retries = defaultRetries
+	}
+	if s.Clock == nil {
+		s.Clock = gamedata.SystemClock{}
+	}
+	nameSerial := "SERIAL"
+	if c.Keyspaces {
+		nameSerial = "LOCAL_SERIAL"
+	}
+	var err error
+	if s.consistency, err = parseConsistency("consistency", c.Consistency, "LOCAL_QUORUM", false); err != nil {
+		errs = append(errs, err)
+	}
+	if s.serial, err = parseConsistency("serial consistency", c.SerialConsistency, "LOCAL_SERIAL", true); err != nil {
+		errs = append(errs, err)
+	}
+	if s.nameSerial, err = parseConsistency("name serial consistency", c.NameSerialConsistency, nameSerial, true); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return s, fmt.Errorf("cassandra: config: %w", err)
+	}
+	return s, nil
+}
+
+// parseConsistency reads a consistency level by name; serial says whether
+// it must be SERIAL or LOCAL_SERIAL (the levels of a Paxos round).
+func parseConsistency(what, name, def string, serial bool) (gocql.Consistency, error) {
+	if name == "" {
+		name = def
+	}
+	c, err := gocql.ParseConsistencyWrapper(strings.ToUpper(name))
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", what, err)
+	}
+	isSerial := c == gocql.Serial || c == gocql.LocalSerial
+	if isSerial != serial {
+		if serial {
+			return c, fmt.Errorf("%s must be SERIAL or LOCAL_SERIAL, not %s", what, name)
+		}
+		return c, fmt.Errorf("%s must not be SERIAL or LOCAL_SERIAL (those are for lightweight transactions)", what)
+	}
+	return c, nil
+}
+
+// cluster is the driver's configuration for s; keyspace is the keyspace
+// every connection uses ("" for none, to create it).
+func (s settings) cluster(keyspace string) *gocql.ClusterConfig {
+	cl := gocql.NewCluster(s.Hosts...)
+	cl.Port = s.Port
+	cl.Keyspace = keyspace
+	cl.Timeout = s.Timeout
+	cl.ConnectTimeout = s.ConnectTimeout
+	cl.NumConns = s.NumConns
+	cl.Consistency = s.consistency
+	cl.SerialConsistency = s.serial
+	// Token-aware routing sends each request to a replica of its partition
+	// in the local data centre; shuffling the replicas spreads the load of a
+	// hot partition over all of them.
+	cl.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(
+		gocql.DCAwareRoundRobinPolicy(s.LocalDC), gocql.ShuffleReplicas())
+	// The driver retries only statements marked idempotent (see statement);
+	// ExponentialBackoffRetryPolicy would sleep without watching the context.
+	cl.RetryPolicy = &gocql.SimpleRetryPolicy{NumRetries: s.Retries}
+	// Pages are fetched when the store asks for them: a page of the API is
+	// one page of the driver, and prefetching would read rows never used.
+	cl.NextPagePrefetch = 0
+	cl.QueryObserver = s.Observer
+	if s.Username != "" {
+		cl.Authenticator = gocql.PasswordAuthenticator{Username: s.Username, Password: s.Password}
+	}
+	if s.TLS != nil {
+		cl.SslOpts = &gocql.SslOptions{Config: s.TLS} // verification as s.TLS says
+	}
+	return cl
+}

@@ -1,0 +1,158 @@
+package cassandra
+
+import (
+	"context"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gamedata-dev/gamedata"
+)
+
+// Events live in (player, day) partitions, newest first, each with its TTL;
+// the table uses TimeWindowCompactionStrategy, so a window that has expired
+// as a whole is dropped as a file.
+var (
+	events = timeline{kind: eventsList, table: "events", width: eventBucket}
+
+	insertEvent = write(`INSERT INTO events (player_key, day, at, id, player, event_type, data, expires)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TTL ?`)
+	// (at, id) < (?, ?) is the upper bound (the page token, the range's end
+	// or the day's end), at >= ? the lower one (the range's start or the
+	// day's start).
+	listEvents = read(`SELECT id, player, event_type, at, data, expires FROM events
+		WHERE player_key = ? AND day = ? AND (at, id) < (?, ?) AND at >= ?`)
+)
+
+// Limits of AppendEvents' batches. Cassandra refuses a batch above
+// batch_size_fail_threshold (50 KiB by default); a batch holds the rows of
+// one partition, which Cassandra applies at once.
+const (
+	eventBatchBytes = 32 << 10
+	eventBatchRows  = 100
+	// appendParallel bounds the batches of one call in flight at once.
+	appendParallel = 16
+)
+
+// partitionKey names an event partition.
+type partitionKey struct {
+	player string
+	day    int32
+}
+
+// AppendEvents stores events, each until its ExpiresAt. The rows of each
+// partition are written in single-partition batches, the index rows of a
+// player before its events, several partitions at once. Events of many
+// players cannot be one atomic write (a LOGGED batch that big would be
+// refused), so an error may leave part of them stored: events are keyed by
+// their ids, and calling again with the same events stores each once.
+func (s *Store) AppendEvents(ctx context.Context, evs []gamedata.Event) error {
+	now := s.clock.Now()
+	var order []partitionKey
+	parts := map[partitionKey][]gamedata.Event{}
+	index := map[string]batch{}
+	type indexRow struct {
+		partitionKey
+		expiry int32
+	}
+	indexed := map[indexRow]bool{}
+	for _, e := range evs {
+		k := partitionKey{gamedata.NameKey(e.Player), bucketOf(e.At, eventBucket)}
+		if _, ok := parts[k]; !ok {
+			order = append(order, k)
+		}
+		parts[k] = append(parts[k], e)
+		if row := (indexRow{k, expiryBucket(e.ExpiresAt, eventBucket)}); !indexed[row] {
+			indexed[row] = true
+			if _, ok := index[k.player]; !ok {
+				index[k.player] = s.batch(gocql.UnloggedBatch)
+			}
+			events.addBucket(index[k.player], owner{k.player}, e.At, e.ExpiresAt, now)
+		}
+	}
+	run := func(batches []batch) error {
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(appendParallel)
+		for _, b := range batches {
+			g.Go(func() error { return b.exec(gctx) })
+		}
+		return g.Wait()
+	}
+	var indexBatches, eventBatches []batch
+	for _, b := range index {
+		indexBatches = append(indexBatches, b)
+	}
+	for _, k := range order {
+		eventBatches = append(eventBatches, s.eventBatches(k, parts[k], now)...)
+	}
+	// The index first: an index row without events costs a reader one empty
+	// read, events without their index row would be lost to readers.
+	for _, batches := range [][]batch{indexBatches, eventBatches} {
+		if err := run(batches); err != nil {
+			return s.fail("append events", err)
+		}
+	}
+	return nil
+}
+
+// eventBatches splits the rows of one partition into batches within the
+// limits.
+func (s *Store) eventBatches(k partitionKey, evs []gamedata.Event, now time.Time) []batch {
+	var out []batch
+	size, rows := 0, 0
+	for _, e := range evs {
+		n := len(e.Data) + len(e.Type) + 2*len(e.Player) + 64
+		if len(out) == 0 || rows == eventBatchRows || size+n > eventBatchBytes {
+			out = append(out, s.batch(gocql.UnloggedBatch))
+			size, rows = 0, 0
+		}
+		var data any = gocql.UnsetValue
+		if len(e.Data) > 0 {
+			data = string(e.Data)
+		}
+		out[len(out)-1].add(insertEvent, k.player, k.day, e.At, [16]byte(e.ID), e.Player, e.Type, data,
+			expiresValue(e.ExpiresAt), ttl(e.ExpiresAt, now))
+		size, rows = size+n, rows+1
+	}
+	return out
+}
+
+func scanEvent(sc gocql.Scanner) (e gamedata.Event, c cursor, expires time.Time, err error) {
+	var data string
+	err = sc.Scan((*[16]byte)(&e.ID), &e.Player, &e.Type, &e.At, &data, &expires)
+	if data != "" {
+		e.Data = []byte(data)
+	}
+	e.ExpiresAt = expires
+	return e, cursor{at: e.At, id: e.ID}, expires, err
+}
+
+// ListEvents lists player's events in r, newest first: the days of r that
+// the index lists, in each the events in r below the page token.
+func (s *Store) ListEvents(ctx context.Context, player string, r gamedata.EventRange, p gamedata.PageRequest) (gamedata.Page[gamedata.Event], error) {
+	op := "list events of " + player
+	lo, hi := int32(firstBucket), int32(lastBucket)
+	if !r.From.IsZero() {
+		lo = bucketOf(r.From, eventBucket)
+	}
+	if !r.To.IsZero() {
+		hi = bucketOf(r.To.Add(-time.Millisecond), eventBucket)
+	}
+	read := func(day int32, from *cursor, want int) *gocql.Iter {
+		start, end := bucketStart(day, eventBucket), bucketStart(day+1, eventBucket)
+		below := cursor{at: end, id: minTimeUUID}
+		if !r.To.IsZero() && r.To.Before(end) {
+			below.at = r.To
+		}
+		if from != nil {
+			below = *from
+		}
+		if r.From.After(start) {
+			start = r.From
+		}
+		return s.query(listEvents, gamedata.NameKey(player), day, below.at, [16]byte(below.id), start).
+			PageSize(want).IterContext(ctx)
+	}
+	return pageTimeline(ctx, s, op, events, owner{gamedata.NameKey(player)}, lo, hi, p, read, scanEvent)
+}

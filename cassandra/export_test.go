@@ -1,0 +1,37 @@
+package cassandra
+
+import gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+// Hooks for the tests of package cassandra_test (which may import
+// cassandratest, itself an importer of this package).
+
+// StatementCQL lists the text of every statement of the store.
+func StatementCQL() []string {
+	out := make([]string, len(statements))
+	for i, st := range statements {
+		out[i] = st.cql
+	}
+	return out
+}
+
+// Session is the store's driver session.
+func (s *Store) Session() *gocql.Session { return s.session }
+
+// BenchCQL are the statements the store's hot paths run, for the benchmark
+// that runs them straight through the driver.
+var BenchCQL = struct {
+	GetPlayer, InsertOrder, InsertInbox, InsertSent, InsertConversation, InsertBucket, ListBuckets, InboxPage string
+}{
+	getPlayer.cql, insertOrder.cql, inbox.insert.cql, sent.insert.cql, conversation.insert.cql,
+	insertBucket.cql, listBuckets.cql, inbox.page.cql,
+}
+
+// Bucket and TTL arithmetic, for the benchmark's writes.
+var (
+	BucketOf      = bucketOf
+	ExpiryBucket  = expiryBucket
+	BucketStart   = bucketStart
+	TTL           = ttl
+	MessageBucket = messageBucket
+	MaxTimeUUID   = [16]byte(maxTimeUUID)
+)

@@ -1,0 +1,145 @@
+package cassandra
+
+import (
+	"context"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/google/uuid"
+
+	"github.com/gamedata-dev/gamedata"
+)
+
+// Orders live in one partition per player, newest id first. An idempotency
+// key is claimed by a lightweight transaction on its own partition that
+// carries the whole order; the order row itself is then written IF NOT
+// EXISTS, by the claimant or by any later caller with the same key, so the
+// order exists and is returned even when the claimant died between the two
+// writes.
+const orderColumns = `id, user_name, item, amount, price, status, created, updated`
+
+var (
+	insertOrder    = write(`INSERT INTO orders (user_key, ` + orderColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	insertOrderLWT = lwt(localPaxos, `INSERT INTO orders (user_key, `+orderColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		IF NOT EXISTS`)
+	claimOrderKey = lwt(localPaxos, `INSERT INTO order_keys (user_key, idempotency_key, `+orderColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`)
+	getOrder   = read(`SELECT ` + orderColumns + ` FROM orders WHERE user_key = ? AND id = ?`)
+	listOrders = read(`SELECT ` + orderColumns + ` FROM orders WHERE user_key = ? AND id < ?`)
+	payOrder   = lwt(localPaxos, `UPDATE orders SET status = ?, updated = ? WHERE user_key = ? AND id = ? IF status = ?`)
+)
+
+// orderArgs are the bound values of orderColumns.
+func orderArgs(o gamedata.Order) []any {
+	return []any{[16]byte(o.ID), o.UserName, o.Item, o.Amount, int64(o.Price), string(o.Status), o.CreatedAt, o.UpdatedAt}
+}
+
+// scanOrder reads orderColumns with scan (a query's or a scanner's).
+func scanOrder(scan func(...any) error) (o gamedata.Order, err error) {
+	err = scan((*[16]byte)(&o.ID), &o.UserName, &o.Item, &o.Amount, (*int64)(&o.Price), (*string)(&o.Status),
+		&o.CreatedAt, &o.UpdatedAt)
+	return o, err
+}
+
+// orderFromRow rebuilds an order from the columns a lightweight
+// transaction returned when it did not apply.
+func orderFromRow(m map[string]any) gamedata.Order {
+	o := gamedata.Order{}
+	if id, ok := m["id"].(gocql.UUID); ok {
+		o.ID = uuid.UUID(id)
+	}
+	o.UserName, _ = m["user_name"].(string)
+	o.Item, _ = m["item"].(string)
+	o.Amount, _ = m["amount"].(int)
+	price, _ := m["price"].(int64)
+	o.Price = gamedata.Money(price)
+	status, _ := m["status"].(string)
+	o.Status = gamedata.OrderStatus(status)
+	o.CreatedAt, _ = m["created"].(time.Time)
+	o.UpdatedAt, _ = m["updated"].(time.Time)
+	return o
+}
+
+// CreateOrder stores o; with an idempotency key already used by this user
+// it stores nothing and returns the order first made with it.
+func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKey string) (gamedata.Order, bool, error) {
+	op := "create order for " + o.UserName
+	user := gamedata.NameKey(o.UserName)
+	if idempotencyKey == "" {
+		if err := s.query(insertOrder, append([]any{user}, orderArgs(o)...)...).ExecContext(ctx); err != nil {
+			return gamedata.Order{}, false, s.fail(op, err)
+		}
+		return o, true, nil
+	}
+	first := map[string]any{}
+	created, err := s.query(claimOrderKey, append([]any{user, idempotencyKey}, orderArgs(o)...)...).
+		MapScanCASContext(ctx, first)
+	if err != nil {
+		return gamedata.Order{}, false, s.fail(op, err)
+	}
+	if !created {
+		o = orderFromRow(first)
+	}
+	// Write the claimed order unless it is there already, as it was first
+	// made or as it is now (paid, maybe).
+	stored := map[string]any{}
+	applied, err := s.query(insertOrderLWT, append([]any{user}, orderArgs(o)...)...).MapScanCASContext(ctx, stored)
+	if err != nil {
+		return gamedata.Order{}, false, s.fail(op, err)
+	}
+	if !applied {
+		o = orderFromRow(stored)
+	}
+	return o, created, nil
+}
+
+// GetOrder finds one of user's orders.
+func (s *Store) GetOrder(ctx context.Context, user string, id uuid.UUID) (gamedata.Order, error) {
+	q := s.query(getOrder, gamedata.NameKey(user), [16]byte(id))
+	o, err := scanOrder(func(dest ...any) error { return q.ScanContext(ctx, dest...) })
+	if err != nil {
+		return o, s.fail("get order "+id.String()+" of "+user, err)
+	}
+	return o, nil
+}
+
+// ListOrders lists user's orders, newest first.
+func (s *Store) ListOrders(ctx context.Context, user string, p gamedata.PageRequest) (gamedata.Page[gamedata.Order], error) {
+	op := "list orders of " + user
+	c, ok, err := parseToken(ordersList, p.Token)
+	if err != nil {
+		return gamedata.Page[gamedata.Order]{}, s.fail(op, err)
+	}
+	if !ok {
+		c.id = maxTimeUUID
+	}
+	limit := pageLimit(p.Limit)
+	iter := s.query(listOrders, gamedata.NameKey(user), [16]byte(c.id)).PageSize(limit + 1).IterContext(ctx)
+	rows, err := take(iter, nil, limit+1, 0, time.Time{}, func(sc gocql.Scanner) (gamedata.Order, cursor, time.Time, error) {
+		o, err := scanOrder(sc.Scan)
+		return o, cursor{id: o.ID}, time.Time{}, err
+	})
+	if err != nil {
+		return gamedata.Page[gamedata.Order]{}, s.fail(op, err)
+	}
+	return finish(ordersList, rows, limit), nil
+}
+
+// PayOrder moves an unpaid order to paid. The condition makes exactly one
+// of any number of concurrent calls succeed; the others get ErrConflict.
+func (s *Store) PayOrder(ctx context.Context, user string, id uuid.UUID, at time.Time) (gamedata.Order, error) {
+	op := "pay order " + id.String() + " of " + user
+	current := map[string]any{}
+	applied, err := s.query(payOrder, string(gamedata.OrderPaid), at, gamedata.NameKey(user), [16]byte(id),
+		string(gamedata.OrderUnpaid)).MapScanCASContext(ctx, current)
+	switch {
+	case err != nil:
+		return gamedata.Order{}, s.fail(op, err)
+	case !applied && current["status"] == nil, !applied && current["status"] == "":
+		// No row: the condition failed on nothing, and nothing was written.
+		return gamedata.Order{}, s.fail(op, gamedata.ErrNotFound)
+	case !applied:
+		return gamedata.Order{}, s.fail(op, gamedata.ErrConflict)
+	}
+	return s.GetOrder(ctx, user, id)
+}

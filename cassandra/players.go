@@ -1,0 +1,72 @@
+package cassandra
+
+import (
+	"context"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/gamedata-dev/gamedata"
+)
+
+// Players are keyed by NameKey(name). Every write of a player row is a
+// lightweight transaction at the name's serial consistency, so that the
+// claim (IF NOT EXISTS) and later changes (IF EXISTS) are ordered by Paxos
+// alone, never against a plain write's client timestamp.
+var (
+	insertPlayer = lwt(namePaxos, `INSERT INTO players
+		(name_key, id, name, email, phone, age, password_hash, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`)
+	// An unset field is left alone, so one statement serves every update.
+	updatePlayer = lwt(namePaxos, `UPDATE players SET email = ?, phone = ?, age = ?, password_hash = ?, updated = ?
+		WHERE name_key = ? IF EXISTS`)
+	getPlayer = read(`SELECT id, name, email, phone, age, password_hash, created, updated
+		FROM players WHERE name_key = ?`)
+)
+
+// orUnset binds a pointer's value, or leaves the column alone when nil (an
+// unset value writes no tombstone, as null would).
+func orUnset[T any](p *T) any {
+	if p == nil {
+		return gocql.UnsetValue
+	}
+	return *p
+}
+
+// CreatePlayer claims p's name; ErrConflict when it is taken ignoring case,
+// in any region (the claim is SERIAL by default).
+func (s *Store) CreatePlayer(ctx context.Context, p gamedata.Player) error {
+	applied, err := s.query(insertPlayer, gamedata.NameKey(p.Name), [16]byte(p.ID), p.Name, p.Email, p.Phone,
+		orUnset(p.Age), p.PasswordHash, p.CreatedAt, p.UpdatedAt).MapScanCASContext(ctx, map[string]any{})
+	if err != nil {
+		return s.fail("create player "+p.Name, err)
+	}
+	if !applied {
+		return s.fail("create player "+p.Name, gamedata.ErrConflict)
+	}
+	return nil
+}
+
+// GetPlayer finds a player by name, in any case.
+func (s *Store) GetPlayer(ctx context.Context, name string) (gamedata.Player, error) {
+	var p gamedata.Player
+	err := s.query(getPlayer, gamedata.NameKey(name)).ScanContext(ctx, (*[16]byte)(&p.ID), &p.Name, &p.Email,
+		&p.Phone, &p.Age, &p.PasswordHash, &p.CreatedAt, &p.UpdatedAt)
+	if err != nil {
+		return p, s.fail("get player "+name, err)
+	}
+	return p, nil
+}
+
+// UpdatePlayer changes the fields u sets and returns the player as stored;
+// ErrNotFound (and nothing written) when there is no such player.
+func (s *Store) UpdatePlayer(ctx context.Context, name string, u gamedata.PlayerUpdate) (gamedata.Player, error) {
+	applied, err := s.query(updatePlayer, orUnset(u.Email), orUnset(u.Phone), orUnset(u.Age),
+		orUnset(u.PasswordHash), u.UpdatedAt, gamedata.NameKey(name)).MapScanCASContext(ctx, map[string]any{})
+	switch {
+	case err != nil:
+		return gamedata.Player{}, s.fail("update player "+name, err)
+	case !applied:
+		return gamedata.Player{}, s.fail("update player "+name, gamedata.ErrNotFound)
+	}
+	return s.GetPlayer(ctx, name)
+}

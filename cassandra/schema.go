@@ -1,0 +1,422 @@
+package cassandra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/google/uuid"
+
+	"github.com/gamedata-dev/gamedata"
+)
+
+// table is one table of the schema.
+type table struct {
+	name string
+	// columns is the column list and the primary key.
+	columns string
+	// order is the clustering order, if any.
+	order string
+	// ttl: rows carry TTLs (Amazon Keyspaces needs TTL enabled per table).
+	ttl bool
+	// timeSeries: rows are written in time order and expire by TTL, so
+	// TimeWindowCompactionStrategy can drop whole files as they expire.
+	timeSeries bool
+}
+
+// twcs is the compaction of the time-series tables: windows of ten days,
+// about 37 files for a year of retention.
+const twcs = `compaction = {'class': 'TimeWindowCompactionStrategy', ` +
+	`'compaction_window_unit': 'DAYS', 'compaction_window_size': 10}`
+
+// create returns the table's CREATE TABLE statement.
+func (t table) create(keyspaces bool) string {
+	var opts []string
+	if t.order != "" {
+		opts = append(opts, "CLUSTERING ORDER BY ("+t.order+")")
+	}
+	switch {
+	case keyspaces && t.ttl:
+		opts = append(opts, `CUSTOM_PROPERTIES = {'ttl': {'status': 'enabled'}}`)
+	case !keyspaces && t.timeSeries:
+		opts = append(opts, twcs)
+	}
+	cql := "CREATE TABLE IF NOT EXISTS " + t.name + " (\n\t" + strings.ReplaceAll(t.columns, ", ", ",\n\t") + "\n)"
+	if len(opts) > 0 {
+		cql += " WITH " + strings.Join(opts, "\n\tAND ")
+	}
+	return cql
+}
+
+// migration is one versioned step of the schema. Steps are applied in
+// order, each once; append new ones, never edit old ones.
+type migration struct {
+	description string
+	tables      []table
+}
+
+var migrations = []migration{
+	{"the primary store: players, sessions, api keys, orders, messages, events, metadata", []table{
+		{name: "players", columns: "name_key text, name text, id timeuuid, email text, phone text, age int, " +
+			"password_hash text, created timestamp, updated timestamp, PRIMARY KEY ((name_key))"},
+		{name: "sessions", ttl: true, columns: "token_hash text, player_id timeuuid, player_name text, " +
+			"created timestamp, expires timestamp, PRIMARY KEY ((token_hash))"},
+		{name: "api_keys", columns: "hash text, id timeuuid, name text, prefix text, created timestamp, " +
+			"revoked timestamp, PRIMARY KEY ((hash))"},
+		{name: "api_key_list", order: "id DESC", columns: "list_name text, id timeuuid, name text, prefix text, " +
+			"hash text, created timestamp, revoked timestamp, PRIMARY KEY ((list_name), id)"},
+		{name: "orders", order: "id DESC", columns: "user_key text, id timeuuid, user_name text, item text, " +
+			"amount int, price bigint, status text, created timestamp, updated timestamp, PRIMARY KEY ((user_key), id)"},
+		{name: "order_keys", columns: "user_key text, idempotency_key text, id timeuuid, user_name text, item text, " +
+			"amount int, price bigint, status text, created timestamp, updated timestamp, " +
+			"PRIMARY KEY ((user_key, idempotency_key))"},
+		{name: "messages_inbox", order: "id DESC", ttl: true, timeSeries: true,
+			columns: "player_key text, " + messageColumns + "PRIMARY KEY ((player_key, bucket), id)"},
+		{name: "messages_sent", order: "id DESC", ttl: true, timeSeries: true,
+			columns: "player_key text, " + messageColumns + "PRIMARY KEY ((player_key, bucket), id)"},
+		{name: "messages_conversation", order: "id DESC", ttl: true, timeSeries: true,
+			columns: "pair_lo text, pair_hi text, " + messageColumns + "PRIMARY KEY ((pair_lo, pair_hi, bucket), id)"},
+		{name: "bucket_index", order: "bucket DESC, expiry DESC", ttl: true, columns: "list_name text, a text, b text, " +
+			"bucket int, expiry int, PRIMARY KEY ((list_name, a, b), bucket, expiry)"},
+		{name: "events", order: "at DESC, id DESC", ttl: true, timeSeries: true, columns: "player_key text, day int, " +
+			"at timestamp, id timeuuid, player text, event_type text, data text, expires timestamp, " +
+			"PRIMARY KEY ((player_key, day), at, id)"},
+		{name: "meta", columns: "key text, value text, updated timestamp, PRIMARY KEY ((key))"},
+	}},
+}
+
+// messageColumns are the columns of a message table after its owner's keys.
+const messageColumns = "bucket int, id timeuuid, sender text, receiver text, body text, " +
+	"created timestamp, expires timestamp, "
+
+// Version is the schema version this build needs.
+var Version = len(migrations)
+
+// migrationsTable records the steps applied. A step is claimed by a
+// lightweight transaction whose row lives claimLease unless the claimant
+// marks it applied, so two appliers never run a step at once, and a step
+// whose applier died is taken over after the lease.
+var migrationsTable = table{name: "schema_migrations", ttl: true, columns: "version int, description text, " +
+	"state text, owner text, claimed_at timestamp, applied_at timestamp, PRIMARY KEY ((version))"}
+
+const (
+	claimLease   = 10 * time.Minute
+	stepApplying = "applying"
+	stepApplied  = "applied"
+)
+
+var (
+	claimStep = lwt(namePaxos, `INSERT INTO schema_migrations (version, state, owner, claimed_at)
+		VALUES (?, ?, ?, ?) IF NOT EXISTS USING TTL ?`)
+	finishStep = lwt(namePaxos, `UPDATE schema_migrations SET state = ?, owner = ?, description = ?, applied_at = ?
+		WHERE version = ? IF owner = ?`)
+	stepState = read(`SELECT state FROM schema_migrations WHERE version = ?`)
+)
+
+// Schema is what ApplySchema creates: the keyspace and its tables.
+type Schema struct {
+	Keyspace string
+	// Replication is the replication factor of each data centre (one per
+	// region), for NetworkTopologyStrategy. Not used on Amazon Keyspaces.
+	Replication map[string]int
+	// Keyspaces makes the schema for Amazon Keyspaces: SingleRegionStrategy,
+	// TTL enabled on the tables that use it, no compaction options.
+	Keyspaces bool
+}
+
+// dcName is what a data centre name may hold (it goes into the replication
+// map of CREATE KEYSPACE as a quoted string).
+var dcName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+// ParseReplication reads replication factors given as "dc1:3,eu:3".
+func ParseReplication(s string) (map[string]int, error) {
+	rf := map[string]int{}
+	for part := range strings.SplitSeq(s, ",") {
+		dc, n, ok := strings.Cut(strings.TrimSpace(part), ":")
+		f, err := strconv.Atoi(n)
+		if !ok || err != nil || f < 1 || f > 99 {
+			return nil, fmt.Errorf("replication %q: want data-centre:factor pairs like dc1:3,eu:3", part)
+		}
+		rf[dc] = f
+	}
+	return rf, nil
+}
+
+func (sc Schema) check() error {
+	if !identifier.MatchString(sc.Keyspace) {
+		return fmt.Errorf("keyspace %q is not a name of 1 to 48 letters, digits and _ starting with a letter", sc.Keyspace)
+	}
+	if sc.Keyspaces {
+		return nil
+	}
+	if len(sc.Replication) == 0 {
+		return errors.New("no replication factor: give one per data centre, like dc1:3,eu:3")
+	}
+	for dc := range sc.Replication {
+		if !dcName.MatchString(dc) {
+			return fmt.Errorf("data centre %q: a name of letters, digits, '_', '.' and '-'", dc)
+		}
+	}
+	return nil
+}
+
+// replication is the keyspace's replication map, as system_schema shows it.
+func (sc Schema) replication() map[string]string {
+	if sc.Keyspaces {
+		return map[string]string{"class": "SingleRegionStrategy"}
+	}
+	m := map[string]string{"class": "org.apache.cassandra.locator.NetworkTopologyStrategy"}
+	for dc, f := range sc.Replication {
+		m[dc] = strconv.Itoa(f)
+	}
+	return m
+}
+
+func (sc Schema) replicationCQL() string {
+	if sc.Keyspaces {
+		return `{'class': 'SingleRegionStrategy'}`
+	}
+	parts := []string{`'class': 'NetworkTopologyStrategy'`}
+	for _, dc := range slices.Sorted(maps.Keys(sc.Replication)) {
+		parts = append(parts, fmt.Sprintf("'%s': %d", dc, sc.Replication[dc]))
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+func (sc Schema) createKeyspace() string {
+	return "CREATE KEYSPACE IF NOT EXISTS " + sc.Keyspace + " WITH replication = " + sc.replicationCQL()
+}
+
+// CQL returns the schema as a cqlsh script. ApplySchema runs the same
+// statements, and records each step in schema_migrations.
+func (sc Schema) CQL() (string, error) {
+	if err := sc.check(); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "-- gamedata schema version %d, keyspace %s", Version, sc.Keyspace)
+	if sc.Keyspaces {
+		b.WriteString(" (Amazon Keyspaces)")
+	}
+	b.WriteString("\n" + sc.createKeyspace() + ";\n\nUSE " + sc.Keyspace + ";\n\n")
+	b.WriteString(migrationsTable.create(sc.Keyspaces) + ";\n")
+	for i, m := range migrations {
+		fmt.Fprintf(&b, "\n-- step %d: %s\n", i+1, m.description)
+		for _, t := range m.tables {
+			b.WriteString(t.create(sc.Keyspaces) + ";\n")
+		}
+	}
+	return b.String(), nil
+}
+
+// SchemaReport says what ApplySchema did.
+type SchemaReport struct {
+	// ReplicationChanged: the keyspace existed with other replication
+	// factors and was altered (run a full repair on every node after).
+	ReplicationChanged bool
+	// Applied lists the steps this call applied; the others were there.
+	Applied []int
+	// Version is the schema version of the keyspace now.
+	Version int
+}
+
+// ApplySchema creates or upgrades sc's keyspace on the cluster of cfg
+// (cfg.Keyspace is ignored): the keyspace with its replication, then each
+// versioned step it lacks, in order, each once even when several appliers
+// run at once. It is idempotent.
+func ApplySchema(ctx context.Context, cfg Config, sc Schema) (SchemaReport, error) {
+	var report SchemaReport
+	if err := sc.check(); err != nil {
+		return report, fmt.Errorf("cassandra: schema: %w", err)
+	}
+	cfg.Keyspace, cfg.Keyspaces = sc.Keyspace, sc.Keyspaces
+	set, err := cfg.settings()
+	if err != nil {
+		return report, err
+	}
+	changed, err := ensureKeyspace(ctx, set, sc)
+	if err != nil {
+		return report, err
+	}
+	report.ReplicationChanged = changed
+	session, err := set.cluster(sc.Keyspace).CreateSession()
+	if err != nil {
+		return report, fmt.Errorf("cassandra: connect to keyspace %s: %w", sc.Keyspace, gamedata.Unavailable("cassandra", err))
+	}
+	s := &Store{cfg: set, session: session, clock: set.Clock}
+	defer s.Close()
+	if err := s.ddl(ctx, migrationsTable.create(sc.Keyspaces), migrationsTable.name); err != nil {
+		return report, err
+	}
+	owner := applierID()
+	for i, m := range migrations {
+		applied, err := s.applyStep(ctx, i+1, m, owner)
+		if err != nil {
+			return report, err
+		}
+		if applied {
+			report.Applied = append(report.Applied, i+1)
+		}
+	}
+	report.Version = Version
+	return report, nil
+}
+
+// ensureKeyspace creates the keyspace, or alters its replication when it
+// differs from sc's; changed reports an alteration.
+func ensureKeyspace(ctx context.Context, set settings, sc Schema) (changed bool, err error) {
+	session, err := set.cluster("").CreateSession()
+	if err != nil {
+		return false, fmt.Errorf("cassandra: connect to %v: %w", set.Hosts, gamedata.Unavailable("cassandra", err))
+	}
+	defer session.Close()
+	s := &Store{cfg: set, session: session}
+	if err := s.ddl(ctx, sc.createKeyspace(), ""); err != nil {
+		return false, err
+	}
+	if sc.Keyspaces {
+		return false, s.waitKeyspaces(ctx, `SELECT keyspace_name FROM system_schema_mcs.keyspaces WHERE keyspace_name = ?`, sc.Keyspace)
+	}
+	var current map[string]string
+	if err := session.Query(`SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?`, sc.Keyspace).
+		ScanContext(ctx, &current); err != nil {
+		return false, s.fail("read replication of keyspace "+sc.Keyspace, err)
+	}
+	if maps.Equal(current, sc.replication()) {
+		return false, nil
+	}
+	return true, s.ddl(ctx, "ALTER KEYSPACE "+sc.Keyspace+" WITH replication = "+sc.replicationCQL(), "")
+}
+
+// ddl runs a schema statement and waits until every node (or, on Keyspaces,
+// the service) has the change; tableName is the table it creates, if any.
+func (s *Store) ddl(ctx context.Context, cql, tableName string) error {
+	if err := s.session.Query(cql).ExecContext(ctx); err != nil {
+		return s.fail("schema: "+firstLine(cql), err)
+	}
+	if s.cfg.Keyspaces {
+		if tableName == "" {
+			return nil
+		}
+		// Keyspaces creates tables in the background.
+		return s.waitKeyspaces(ctx, `SELECT status FROM system_schema_mcs.tables
+			WHERE keyspace_name = ? AND table_name = ?`, s.cfg.Keyspace, tableName)
+	}
+	if err := s.session.AwaitSchemaAgreement(ctx); err != nil {
+		return s.fail("schema agreement after "+firstLine(cql), err)
+	}
+	return nil
+}
+
+// waitKeyspaces polls Amazon Keyspaces' system_schema_mcs until query finds
+// its keyspace or table (and the table's status is ACTIVE).
+func (s *Store) waitKeyspaces(ctx context.Context, query string, args ...any) error {
+	for {
+		var status string
+		err := s.session.Query(query, args...).ScanContext(ctx, &status)
+		if err == nil && (status == "ACTIVE" || !strings.Contains(query, "status")) {
+			return nil
+		}
+		if err != nil && !errors.Is(err, gocql.ErrNotFound) {
+			return s.fail("wait for "+fmt.Sprint(args...), err)
+		}
+		select {
+		case <-ctx.Done():
+			return s.fail("wait for "+fmt.Sprint(args...), ctx.Err())
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// applyStep applies step version unless it is applied; applied reports
+// whether this call applied it.
+func (s *Store) applyStep(ctx context.Context, version int, m migration, owner string) (applied bool, err error) {
+	op := fmt.Sprintf("schema step %d", version)
+	for {
+		claimed, err := s.query(claimStep, version, stepApplying, owner, s.clock.Now(), int(claimLease.Seconds())).
+			MapScanCASContext(ctx, map[string]any{})
+		if err != nil {
+			return false, s.fail(op+": claim", err)
+		}
+		if claimed {
+			for _, t := range m.tables {
+				if err := s.ddl(ctx, t.create(s.cfg.Keyspaces), t.name); err != nil {
+					return false, fmt.Errorf("%s: %w", op, err)
+				}
+			}
+			done, err := s.query(finishStep, stepApplied, owner, m.description, s.clock.Now(), version, owner).
+				MapScanCASContext(ctx, map[string]any{})
+			if err != nil {
+				return false, s.fail(op+": record", err)
+			}
+			if done {
+				return true, nil
+			}
+			// Our lease ran out and another applier took the step over; its
+			// statements are idempotent, so wait for it like any other.
+		}
+		var state string
+		err = s.query(stepState, version).ScanContext(ctx, &state)
+		switch {
+		case err == nil && state == stepApplied:
+			return false, nil
+		case err != nil && !errors.Is(err, gocql.ErrNotFound):
+			return false, s.fail(op+": read state", err)
+		}
+		// Another applier is at it (or its claim just expired): look again.
+		select {
+		case <-ctx.Done():
+			return false, s.fail(op+": wait for another applier", ctx.Err())
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// applierID names this applier in schema_migrations.
+func applierID() string {
+	host, _ := os.Hostname() // a name helps the operator; none is fine
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// checkSchema fails unless the keyspace holds every step this build needs.
+func (s *Store) checkSchema(ctx context.Context) error {
+	var state string
+	err := s.query(stepState, Version).ScanContext(ctx, &state)
+	if err == nil && state == stepApplied {
+		return nil
+	}
+	if err == nil || errors.Is(err, gocql.ErrNotFound) {
+		err = fmt.Errorf("step %d is not applied", Version)
+	}
+	return fmt.Errorf("cassandra: keyspace %s lacks schema version %d (run `gamedata schema apply`): %w",
+		s.cfg.Keyspace, Version, s.fail("check schema", err))
+}
+
+// DropKeyspace drops cfg.Keyspace and everything in it. It is for
+// throw-away keyspaces (tests); nothing in gamedata calls it otherwise.
+func DropKeyspace(ctx context.Context, cfg Config) error {
+	set, err := cfg.settings()
+	if err != nil {
+		return err
+	}
+	session, err := set.cluster("").CreateSession()
+	if err != nil {
+		return fmt.Errorf("cassandra: connect to %v: %w", set.Hosts, gamedata.Unavailable("cassandra", err))
+	}
+	defer session.Close()
+	s := &Store{cfg: set, session: session}
+	return s.ddl(ctx, "DROP KEYSPACE IF EXISTS "+set.Keyspace, "")
+}

@@ -1,0 +1,116 @@
+package cassandra
+
+import (
+	"context"
+	"math"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/gamedata-dev/gamedata"
+)
+
+// timeline is a list kept in time-bucketed partitions: a player's inbox,
+// sent messages, a conversation, a player's events. Its owner is one or two
+// keys (a player, or the two players of a conversation); each of its
+// partitions is the owner's keys and a bucket number.
+type timeline struct {
+	kind  listKind
+	table string // also the list's name in the bucket index
+	width time.Duration
+}
+
+// owner names the owner of a list: a name key, and a second one for a
+// conversation ("" otherwise).
+type owner [2]string
+
+// The bucket index: one small partition per list and owner, one row per
+// (bucket, expiry bucket) holding live rows (see expiryBucket).
+var (
+	insertBucket = write(`INSERT INTO bucket_index (list_name, a, b, bucket, expiry) VALUES (?, ?, ?, ?, ?) USING TTL ?`)
+	listBuckets  = read(`SELECT bucket, expiry FROM bucket_index
+		WHERE list_name = ? AND a = ? AND b = ? AND bucket >= ? AND bucket <= ?`)
+)
+
+// addBucket adds to b the index row that makes a row of tl, created at
+// created and expiring at expires, findable.
+func (tl timeline) addBucket(b batch, o owner, created, expires, now time.Time) {
+	exp := expiryBucket(expires, tl.width)
+	var indexExpires time.Time
+	if exp != never {
+		indexExpires = bucketStart(exp, tl.width)
+	}
+	b.add(insertBucket, tl.table, o[0], o[1], bucketOf(created, tl.width), exp, ttl(indexExpires, now))
+}
+
+// liveBuckets returns the buckets of tl's list of o in [lo, hi], newest
+// first, that may hold rows live at now.
+func (s *Store) liveBuckets(ctx context.Context, tl timeline, o owner, lo, hi int32, now time.Time) ([]int32, error) {
+	sc := s.query(listBuckets, tl.table, o[0], o[1], lo, hi).IterContext(ctx).Scanner()
+	var buckets []int32
+	var last int32
+	for first := true; sc.Next(); first = false {
+		var bucket, exp int32
+		if err := sc.Scan(&bucket, &exp); err != nil {
+			_ = sc.Err() // the scan error is the one to report
+			return nil, err
+		}
+		// Rows come newest bucket first and, in a bucket, latest expiry
+		// first: the first row of a bucket tells whether it is live.
+		if !first && bucket == last {
+			continue
+		}
+		last = bucket
+		if exp == never || bucketStart(exp, tl.width).After(now) {
+			buckets = append(buckets, bucket)
+		}
+	}
+	return buckets, sc.Err()
+}
+
+// readBucket starts the read of one bucket of a list, below from (the page
+// token's cursor when it is in this bucket, else nil), in pages of want rows.
+type readBucket func(bucket int32, from *cursor, want int) *gocql.Iter
+
+// pageTimeline reads one page of tl's list of o, from the buckets in [lo,
+// hi]: the live buckets newest first, in each the rows below the cursor.
+func pageTimeline[T any](ctx context.Context, s *Store, op string, tl timeline, o owner, lo, hi int32,
+	p gamedata.PageRequest, read readBucket, scan scanFunc[T],
+) (gamedata.Page[T], error) {
+	c, ok, err := parseToken(tl.kind, p.Token)
+	if err != nil {
+		return gamedata.Page[T]{}, s.fail(op, err)
+	}
+	if ok {
+		hi = min(hi, c.bucket)
+	}
+	if lo > hi {
+		return gamedata.Page[T]{}, nil
+	}
+	now := s.clock.Now()
+	buckets, err := s.liveBuckets(ctx, tl, o, lo, hi, now)
+	if err != nil {
+		return gamedata.Page[T]{}, s.fail(op, err)
+	}
+	limit := pageLimit(p.Limit)
+	var rows []row[T]
+	for _, b := range buckets {
+		var from *cursor
+		if ok && b == c.bucket {
+			from = &c
+		}
+		if rows, err = take(read(b, from, limit+1-len(rows)), rows, limit+1, b, now, scan); err != nil {
+			return gamedata.Page[T]{}, s.fail(op, err)
+		}
+		if len(rows) > limit {
+			break
+		}
+	}
+	return finish(tl.kind, rows, limit), nil
+}
+
+// All buckets, for a list read without bounds.
+const (
+	firstBucket = math.MinInt32
+	lastBucket  = math.MaxInt32 - 1 // below never
+)
