@@ -13,7 +13,7 @@ import (
 )
 
 // storeKinds are the values of --store; openStore has a case for each.
-var storeKinds = []string{"sqlite"}
+var storeKinds = []string{"sqlite", "cassandra"}
 
 // storeConfig chooses and configures the primary store. Every command that
 // opens the store takes these flags, so that given the same settings they
@@ -23,15 +23,17 @@ type storeConfig struct {
 	DataDir string
 	// SQLiteSynchronous is SQLite's PRAGMA synchronous.
 	SQLiteSynchronous string
+	Cassandra         cassandraConfig // cassandra.go
 }
 
 func (c *storeConfig) addFlags(fs *pflag.FlagSet) {
 	fs.Var(newEnum(&c.Kind, "sqlite", storeKinds...), "store",
-		"primary store: sqlite keeps everything in one file, <data-dir>/gamedata.db, and needs no server")
+		"primary store: sqlite keeps everything in one file, <data-dir>/gamedata.db, and needs no server; cassandra uses the --cassandra-* settings")
 	fs.StringVar(&c.DataDir, "data-dir", "./gamedata-data",
 		"folder of the SQLite database and admin.key; created with mode 0700 when missing")
 	fs.Var(newEnum(&c.SQLiteSynchronous, "normal", "normal", "full"), "sqlite-synchronous",
 		"SQLite durability: normal keeps every commit across a restart or crash of the process; full also across a power loss, at an fsync per write")
+	c.Cassandra.addFlags(fs)
 }
 
 // openStore opens the store c chooses, creating the data folder first.
@@ -50,6 +52,8 @@ func openStore(ctx context.Context, c storeConfig, clock gamedata.Clock) (gameda
 			return nil, fmt.Errorf("open sqlite store: %w", err)
 		}
 		return s, nil
+	case "cassandra":
+		return openCassandra(ctx, c.Cassandra, clock)
 	default:
 		return nil, fmt.Errorf("--store %q: no such store (want one of %v)", c.Kind, storeKinds)
 	}
