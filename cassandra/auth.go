@@ -122,6 +122,9 @@ func revokedAt(t time.Time) *time.Time {
 // an unknown id.
 func (s *Store) RevokeAPIKey(ctx context.Context, id uuid.UUID, at time.Time) error {
 	op := "revoke api key " + id.String()
+	if !isTimeUUID(id) {
+		return s.fail(op, gamedata.ErrNotFound)
+	}
 	var hash string
 	if err := s.query(apiKeyHash, apiKeyList, [16]byte(id)).ScanContext(ctx, &hash); err != nil {
 		return s.fail(op, err)

@@ -58,7 +58,7 @@ func (s *Store) AppendEvents(ctx context.Context, evs []gamedata.Event) error {
 	}
 	indexed := map[indexRow]bool{}
 	for _, e := range evs {
-		k := partitionKey{gamedata.NameKey(e.Player), bucketOf(e.At, eventBucket)}
+		k := partitionKey{key(e.Player), bucketOf(e.At, eventBucket)}
 		if _, ok := parts[k]; !ok {
 			order = append(order, k)
 		}
@@ -151,8 +151,8 @@ func (s *Store) ListEvents(ctx context.Context, player string, r gamedata.EventR
 		if r.From.After(start) {
 			start = r.From
 		}
-		return s.query(listEvents, gamedata.NameKey(player), day, below.at, [16]byte(below.id), start).
+		return s.query(listEvents, key(player), day, below.at, [16]byte(below.id), start).
 			PageSize(want).IterContext(ctx)
 	}
-	return pageTimeline(ctx, s, op, events, owner{gamedata.NameKey(player)}, lo, hi, p, read, scanEvent)
+	return pageTimeline(ctx, s, op, events, owner{key(player)}, lo, hi, p, read, scanEvent)
 }

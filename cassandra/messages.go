@@ -53,7 +53,7 @@ func (t messageTable) partition(o owner, bucket int32) []any {
 // pairOf is the owner of the conversation of a and b: their name keys in
 // sorted order, the same both ways.
 func pairOf(a, b string) owner {
-	ka, kb := gamedata.NameKey(a), gamedata.NameKey(b)
+	ka, kb := key(a), key(b)
 	if kb < ka {
 		ka, kb = kb, ka
 	}
@@ -73,8 +73,8 @@ func (s *Store) SendMessage(ctx context.Context, m gamedata.Message) error {
 		t messageTable
 		o owner
 	}{
-		{inbox, owner{gamedata.NameKey(m.To)}},
-		{sent, owner{gamedata.NameKey(m.From)}},
+		{inbox, owner{key(m.To)}},
+		{sent, owner{key(m.From)}},
 		{conversation, pairOf(m.From, m.To)},
 	} {
 		b.add(w.t.insert, append(w.t.partition(w.o, bucket), [16]byte(m.ID), m.From, m.To, m.Text,
@@ -107,12 +107,12 @@ func (s *Store) messages(ctx context.Context, op string, t messageTable, o owner
 
 // Inbox lists the messages player received, newest first.
 func (s *Store) Inbox(ctx context.Context, player string, p gamedata.PageRequest) (gamedata.Page[gamedata.Message], error) {
-	return s.messages(ctx, "inbox of "+player, inbox, owner{gamedata.NameKey(player)}, p)
+	return s.messages(ctx, "inbox of "+player, inbox, owner{key(player)}, p)
 }
 
 // Sent lists the messages player sent, newest first.
 func (s *Store) Sent(ctx context.Context, player string, p gamedata.PageRequest) (gamedata.Page[gamedata.Message], error) {
-	return s.messages(ctx, "messages sent by "+player, sent, owner{gamedata.NameKey(player)}, p)
+	return s.messages(ctx, "messages sent by "+player, sent, owner{key(player)}, p)
 }
 
 // Conversation lists the messages between a and b, both ways, newest first.

@@ -2,6 +2,7 @@ package cassandra
 
 import (
 	"context"
+	"unicode/utf8"
 
 	"github.com/gamedata-dev/gamedata"
 )
@@ -14,6 +15,9 @@ var (
 
 // PutMeta stores d, replacing the document of its key.
 func (s *Store) PutMeta(ctx context.Context, d gamedata.MetaDoc) error {
+	if !utf8.ValidString(d.Key) {
+		return s.fail("put meta", gamedata.Invalid("key", "is not UTF-8"))
+	}
 	if err := s.query(putMeta, d.Key, string(d.Value), d.UpdatedAt).ExecContext(ctx); err != nil {
 		return s.fail("put meta "+d.Key, err)
 	}
@@ -22,6 +26,9 @@ func (s *Store) PutMeta(ctx context.Context, d gamedata.MetaDoc) error {
 
 // GetMeta finds the document of key.
 func (s *Store) GetMeta(ctx context.Context, key string) (gamedata.MetaDoc, error) {
+	if !utf8.ValidString(key) {
+		return gamedata.MetaDoc{}, s.fail("get meta", gamedata.ErrNotFound) // Cassandra keeps no such key
+	}
 	d := gamedata.MetaDoc{Key: key}
 	var value string
 	if err := s.query(getMeta, key).ScanContext(ctx, &value, &d.UpdatedAt); err != nil {

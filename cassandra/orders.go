@@ -3,6 +3,7 @@ package cassandra
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/google/uuid"
@@ -64,12 +65,15 @@ func orderFromRow(m map[string]any) gamedata.Order {
 // it stores nothing and returns the order first made with it.
 func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKey string) (gamedata.Order, bool, error) {
 	op := "create order for " + o.UserName
-	user := gamedata.NameKey(o.UserName)
+	user := key(o.UserName)
 	if idempotencyKey == "" {
 		if err := s.query(insertOrder, append([]any{user}, orderArgs(o)...)...).ExecContext(ctx); err != nil {
 			return gamedata.Order{}, false, s.fail(op, err)
 		}
 		return o, true, nil
+	}
+	if !utf8.ValidString(idempotencyKey) {
+		return gamedata.Order{}, false, s.fail(op, gamedata.Invalid("idempotency_key", "is not UTF-8"))
 	}
 	first := map[string]any{}
 	created, err := s.query(claimOrderKey, append([]any{user, idempotencyKey}, orderArgs(o)...)...).
@@ -95,7 +99,10 @@ func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKe
 
 // GetOrder finds one of user's orders.
 func (s *Store) GetOrder(ctx context.Context, user string, id uuid.UUID) (gamedata.Order, error) {
-	q := s.query(getOrder, gamedata.NameKey(user), [16]byte(id))
+	if !isTimeUUID(id) {
+		return gamedata.Order{}, s.fail("get order "+id.String()+" of "+user, gamedata.ErrNotFound)
+	}
+	q := s.query(getOrder, key(user), [16]byte(id))
 	o, err := scanOrder(func(dest ...any) error { return q.ScanContext(ctx, dest...) })
 	if err != nil {
 		return o, s.fail("get order "+id.String()+" of "+user, err)
@@ -114,7 +121,7 @@ func (s *Store) ListOrders(ctx context.Context, user string, p gamedata.PageRequ
 		c.id = maxTimeUUID
 	}
 	limit := pageLimit(p.Limit)
-	iter := s.query(listOrders, gamedata.NameKey(user), [16]byte(c.id)).PageSize(limit + 1).IterContext(ctx)
+	iter := s.query(listOrders, key(user), [16]byte(c.id)).PageSize(limit + 1).IterContext(ctx)
 	rows, err := take(iter, nil, limit+1, 0, time.Time{}, func(sc gocql.Scanner) (gamedata.Order, cursor, time.Time, error) {
 		o, err := scanOrder(sc.Scan)
 		return o, cursor{id: o.ID}, time.Time{}, err
@@ -129,8 +136,11 @@ func (s *Store) ListOrders(ctx context.Context, user string, p gamedata.PageRequ
 // of any number of concurrent calls succeed; the others get ErrConflict.
 func (s *Store) PayOrder(ctx context.Context, user string, id uuid.UUID, at time.Time) (gamedata.Order, error) {
 	op := "pay order " + id.String() + " of " + user
+	if !isTimeUUID(id) {
+		return gamedata.Order{}, s.fail(op, gamedata.ErrNotFound)
+	}
 	current := map[string]any{}
-	applied, err := s.query(payOrder, string(gamedata.OrderPaid), at, gamedata.NameKey(user), [16]byte(id),
+	applied, err := s.query(payOrder, string(gamedata.OrderPaid), at, key(user), [16]byte(id),
 		string(gamedata.OrderUnpaid)).MapScanCASContext(ctx, current)
 	switch {
 	case err != nil:

@@ -126,7 +126,7 @@ func parseToken(k listKind, token string) (c cursor, ok bool, err error) {
 	c.bucket = int32(binary.BigEndian.Uint32(b[1:]))
 	c.at = time.UnixMilli(int64(binary.BigEndian.Uint64(b[5:]))).UTC()
 	copy(c.id[:], b[13:])
-	if c.id.Version() != 1 {
+	if !isTimeUUID(c.id) {
 		return cursor{}, false, gamedata.Invalid("page_token", "is not a page token of this list")
 	}
 	return c, true, nil
@@ -140,6 +140,11 @@ var (
 	maxTimeUUID = uuid.UUID{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f}
 	minTimeUUID = uuid.UUID{0, 0, 0, 0, 0, 0, 0x10, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}
 )
+
+// isTimeUUID reports whether id can be a key of a timeuuid column. Ids come
+// from gamedata.NewID; an id of another version (from a request) names
+// nothing, and Cassandra would refuse to bind it.
+func isTimeUUID(id uuid.UUID) bool { return id.Version() == 1 }
 
 // pageLimit is the page size asked for, within the API's bounds.
 func pageLimit(n int) int {

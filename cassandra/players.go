@@ -2,6 +2,7 @@ package cassandra
 
 import (
 	"context"
+	"strings"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -23,6 +24,11 @@ var (
 		FROM players WHERE name_key = ?`)
 )
 
+// key is the partition key of a player name: its NameKey, with invalid
+// UTF-8 (which Cassandra refuses in a text column) replaced by U+FFFD, a
+// character no valid name holds, so that such a name finds nobody.
+func key(name string) string { return strings.ToValidUTF8(gamedata.NameKey(name), "\uFFFD") }
+
 // orUnset binds a pointer's value, or leaves the column alone when nil (an
 // unset value writes no tombstone, as null would).
 func orUnset[T any](p *T) any {
@@ -35,7 +41,7 @@ func orUnset[T any](p *T) any {
 // CreatePlayer claims p's name; ErrConflict when it is taken ignoring case,
 // in any region (the claim is SERIAL by default).
 func (s *Store) CreatePlayer(ctx context.Context, p gamedata.Player) error {
-	applied, err := s.query(insertPlayer, gamedata.NameKey(p.Name), [16]byte(p.ID), p.Name, p.Email, p.Phone,
+	applied, err := s.query(insertPlayer, key(p.Name), [16]byte(p.ID), p.Name, p.Email, p.Phone,
 		orUnset(p.Age), p.PasswordHash, p.CreatedAt, p.UpdatedAt).MapScanCASContext(ctx, map[string]any{})
 	if err != nil {
 		return s.fail("create player "+p.Name, err)
@@ -49,7 +55,7 @@ func (s *Store) CreatePlayer(ctx context.Context, p gamedata.Player) error {
 // GetPlayer finds a player by name, in any case.
 func (s *Store) GetPlayer(ctx context.Context, name string) (gamedata.Player, error) {
 	var p gamedata.Player
-	err := s.query(getPlayer, gamedata.NameKey(name)).ScanContext(ctx, (*[16]byte)(&p.ID), &p.Name, &p.Email,
+	err := s.query(getPlayer, key(name)).ScanContext(ctx, (*[16]byte)(&p.ID), &p.Name, &p.Email,
 		&p.Phone, &p.Age, &p.PasswordHash, &p.CreatedAt, &p.UpdatedAt)
 	if err != nil {
 		return p, s.fail("get player "+name, err)
@@ -61,7 +67,7 @@ func (s *Store) GetPlayer(ctx context.Context, name string) (gamedata.Player, er
 // ErrNotFound (and nothing written) when there is no such player.
 func (s *Store) UpdatePlayer(ctx context.Context, name string, u gamedata.PlayerUpdate) (gamedata.Player, error) {
 	applied, err := s.query(updatePlayer, orUnset(u.Email), orUnset(u.Phone), orUnset(u.Age),
-		orUnset(u.PasswordHash), u.UpdatedAt, gamedata.NameKey(name)).MapScanCASContext(ctx, map[string]any{})
+		orUnset(u.PasswordHash), u.UpdatedAt, key(name)).MapScanCASContext(ctx, map[string]any{})
 	switch {
 	case err != nil:
 		return gamedata.Player{}, s.fail("update player "+name, err)

@@ -396,3 +396,24 @@ func TestIdempotencyKeyOfACrashedCreator(t *testing.T) {
 		t.Fatalf("orders after the retry: %+v, %v; want the claimed one only", page.Items, err)
 	}
 }
+
+// Names and keys come from URL paths, where any bytes may arrive; Cassandra
+// refuses invalid UTF-8 in a text column, and the store answers as for any
+// name that is not there.
+func TestInvalidUTF8(t *testing.T) {
+	s := openShared(t, storetest.NewClock(time.Now().Truncate(time.Millisecond)))
+	ctx := t.Context()
+	bad := "\xff\xfe"
+	if _, err := s.GetPlayer(ctx, bad); !errors.Is(err, gamedata.ErrNotFound) {
+		t.Errorf("get player %q: %v, want ErrNotFound", bad, err)
+	}
+	if _, err := s.GetMeta(ctx, bad); !errors.Is(err, gamedata.ErrNotFound) {
+		t.Errorf("get meta %q: %v, want ErrNotFound", bad, err)
+	}
+	if err := s.PutMeta(ctx, gamedata.MetaDoc{Key: bad, Value: []byte(`{}`), UpdatedAt: time.Now()}); !errors.Is(err, gamedata.ErrInvalid) {
+		t.Errorf("put meta %q: %v, want ErrInvalid", bad, err)
+	}
+	if page, err := s.Conversation(ctx, bad, "alice", gamedata.PageRequest{}); err != nil || len(page.Items) != 0 {
+		t.Errorf("conversation of %q: %+v, %v; want an empty page", bad, page, err)
+	}
+}
