@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -189,5 +190,30 @@ func TestBadSettingsAreRefusedByName(t *testing.T) {
 		if err == nil || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v %v: err %v, stderr %q; want a refusal naming %s", tc.env, tc.args, err, errOut, tc.want)
 		}
+	}
+}
+
+// serve deletes what has outlived --retention on each --purge-interval, and
+// counts it in the summary it logs at shutdown.
+func TestExpiredRowsArePurgedOnATicker(t *testing.T) {
+	const key = "purge-test-admin-key-0123"
+	s := startServer(t, serverOpts{
+		env:  []string{"GAMEDATA_ADMIN_KEY=" + key},
+		args: []string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--retention", "1s", "--purge-interval", "200ms"},
+	})
+	if status, body := call(t, http.MethodPost, s.URL+"/v1/players", "", `{"name":"carol","password":"correct-horse-battery"}`); status != http.StatusCreated {
+		t.Fatalf("register: %d %s", status, body)
+	}
+	if status, body := call(t, http.MethodPost, s.URL+"/v1/events", key, `{"events":[{"player":"carol","type":"a"},{"player":"carol","type":"b"}]}`); status != http.StatusAccepted {
+		t.Fatalf("post events: %d %s", status, body)
+	}
+	line := s.waitLog("purged expired rows")
+	var rec struct{ Rows int64 }
+	if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Rows < 2 {
+		t.Errorf("purge log %q: want at least the 2 events (err %v)", line, err)
+	}
+	s.mustStop()
+	if !strings.Contains(s.logs.String(), `"purged_rows":`) || strings.Contains(s.logs.String(), `"purged_rows":0`) {
+		t.Errorf("the shutdown summary does not count the purged rows:\n%s", s.logs.String())
 	}
 }
