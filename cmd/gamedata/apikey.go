@@ -72,7 +72,8 @@ func newAPIKeyCreateCmd(sc *storeConfig) *cobra.Command {
 		Short: "Create a server API key and print its secret, once",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if n := utf8.RuneCountInString(strings.TrimSpace(name)); n == 0 || n > apiKeyNameMax {
+			name := strings.TrimSpace(name)
+			if n := utf8.RuneCountInString(name); n == 0 || n > apiKeyNameMax {
 				return fmt.Errorf("--name must be 1 to %d characters", apiKeyNameMax)
 			}
 			return withStore(cmd.Context(), sc, func(store gamedata.Store) error {

@@ -104,13 +104,14 @@ func (s *syncBuffer) String() string {
 
 // server is a running "gamedata serve".
 type server struct {
-	t      *testing.T
-	cmd    *exec.Cmd
-	URL    string
-	stdout syncBuffer
-	logs   syncBuffer // standard error
-	exited chan struct{}
-	err    error // of Wait, once exited is closed
+	t       *testing.T
+	cmd     *exec.Cmd
+	URL     string
+	stdout  syncBuffer
+	logs    syncBuffer // standard error
+	exited  chan struct{}
+	err     error // of Wait, once exited is closed
+	sigterm sync.Once
 	// lines receives each log line as it is written.
 	lines chan string
 }
@@ -195,9 +196,7 @@ func (s *server) stop() error {
 		return s.err
 	default:
 	}
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		s.t.Errorf("SIGTERM: %v", err)
-	}
+	s.terminate()
 	select {
 	case <-s.exited:
 	case <-time.After(60 * time.Second):
@@ -206,6 +205,16 @@ func (s *server) stop() error {
 		s.t.Errorf("gamedata serve did not stop within 60s of SIGTERM; logs:\n%s", s.logs.String())
 	}
 	return s.err
+}
+
+// terminate sends SIGTERM, once: a second signal would kill the server at
+// once, as it does for an impatient operator.
+func (s *server) terminate() {
+	s.sigterm.Do(func() {
+		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			s.t.Errorf("SIGTERM: %v", err)
+		}
+	})
 }
 
 // mustStop stops the server and fails the test unless it exits 0.

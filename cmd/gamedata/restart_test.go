@@ -8,11 +8,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -172,9 +172,7 @@ func TestRestartLosesNothingAcknowledged(t *testing.T) {
 	}
 	resp.Body.Close()
 
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
+	s.terminate()
 	s.waitLog("shutting down")
 	waitRefused(t, strings.TrimPrefix(s.URL, "http://"))
 	for i, r := range slow {
@@ -263,4 +261,54 @@ func wantItems[T any](t *testing.T, what string, items []T, field func(T) string
 	if !slices.Equal(got, want) {
 		t.Errorf("%s after the restart: %q, want %q", what, got, want)
 	}
+}
+
+// A request that outlives --shutdown-timeout does not hold the server up:
+// its connection is closed and the server exits.
+func TestShutdownTimeoutClosesWhatIsLeft(t *testing.T) {
+	const key = "shutdown-test-admin-key-01"
+	s := startServer(t, serverOpts{
+		env:  []string{"GAMEDATA_ADMIN_KEY=" + key},
+		args: []string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--shutdown-timeout", "300ms"},
+	})
+	stuck := startSlow(t.Context(), http.MethodPut, s.URL+"/v1/meta/stuck", key, `{"never":"sent"}`)
+	<-stuck.wrote
+	fence := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := fence.Get(s.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	if err := s.stop(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, s.logs.String())
+	}
+	if !strings.Contains(s.logs.String(), "closing their connections") {
+		t.Errorf("no word in the log of the request cut at --shutdown-timeout:\n%s", s.logs.String())
+	}
+	if res := stuck.finish(); res.err == nil {
+		t.Errorf("the stuck request got an answer after its connection was closed: %d %s", res.status, res.body)
+	}
+}
+
+// An operator who signals twice does not wait for the requests in flight.
+func TestSecondSignalStopsAtOnce(t *testing.T) {
+	const key = "second-signal-admin-key-01"
+	s := startServer(t, serverOpts{
+		env:  []string{"GAMEDATA_ADMIN_KEY=" + key},
+		args: []string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--shutdown-timeout", "10m"},
+	})
+	stuck := startSlow(t.Context(), http.MethodPut, s.URL+"/v1/meta/stuck", key, `{"never":"sent"}`)
+	<-stuck.wrote
+	s.terminate()
+	s.waitLog("shutting down")
+	if err := s.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.exited:
+	case <-time.After(20 * time.Second):
+		t.Fatal("a second signal did not stop the server")
+	}
+	stuck.finish()
 }

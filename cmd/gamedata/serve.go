@@ -139,8 +139,11 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return err
 	}
+	// Closed before the summary on a clean stop; the deferred call reports
+	// its error, and closes the store on every other way out.
+	closeStore := sync.OnceValue(store.Close)
 	defer func() {
-		if cerr := store.Close(); cerr != nil {
+		if cerr := closeStore(); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("close store: %w", cerr))
 		}
 	}()
@@ -194,6 +197,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 
 	select {
 	case <-ctx.Done():
+		stop() // from now on a second signal kills at once
 		log.Info("shutting down", "timeout", c.ShutdownTimeout.String())
 	case err := <-served:
 		stopJobs()
@@ -211,8 +215,9 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 	}
 	stopJobs()
 	wg.Wait()
+	closeErr := closeStore()
 	log.Info("stopped", "uptime", time.Since(started).Round(time.Millisecond).String(),
-		"requests", counted.n.Load(), "purged_rows", purged.Load())
+		"requests", counted.n.Load(), "purged_rows", purged.Load(), "store_closed", closeErr == nil)
 	return shutdownErr
 }
 
