@@ -76,6 +76,22 @@ func (r *slowRequest) finish() slowResult {
 	return <-r.done
 }
 
+// waitAccepted returns once the server holds the connections of reqs.
+func waitAccepted(t *testing.T, s *server, reqs ...*slowRequest) {
+	t.Helper()
+	for _, r := range reqs {
+		<-r.wrote
+	}
+	// The listener accepts connections in order: once a later connection is
+	// answered, the server holds every one before it.
+	fence := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := fence.Get(s.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+}
+
 // waitRefused waits until addr refuses new connections.
 func waitRefused(t *testing.T, addr string) {
 	t.Helper()
@@ -160,17 +176,7 @@ func TestRestartLosesNothingAcknowledged(t *testing.T) {
 			startSlow(ctx, http.MethodPost, s.URL+"/v1/players/bob/orders", admin, fmt.Sprintf(`{"item":"in-flight-%d","amount":1,"price":"1.00"}`, i)),
 		)
 	}
-	for _, r := range slow {
-		<-r.wrote
-	}
-	// The listener accepts connections in order: once a later connection is
-	// answered, the server holds every one of the batch.
-	fence := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := fence.Get(s.URL + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	waitAccepted(t, s, slow...)
 
 	s.terminate()
 	s.waitLog("shutting down")
@@ -272,13 +278,7 @@ func TestShutdownTimeoutClosesWhatIsLeft(t *testing.T) {
 		args: []string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--shutdown-timeout", "300ms"},
 	})
 	stuck := startSlow(t.Context(), http.MethodPut, s.URL+"/v1/meta/stuck", key, `{"never":"sent"}`)
-	<-stuck.wrote
-	fence := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := fence.Get(s.URL + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	waitAccepted(t, s, stuck)
 
 	if err := s.stop(); err != nil {
 		t.Fatalf("exit: %v\n%s", err, s.logs.String())
@@ -299,7 +299,7 @@ func TestSecondSignalStopsAtOnce(t *testing.T) {
 		args: []string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--shutdown-timeout", "10m"},
 	})
 	stuck := startSlow(t.Context(), http.MethodPut, s.URL+"/v1/meta/stuck", key, `{"never":"sent"}`)
-	<-stuck.wrote
+	waitAccepted(t, s, stuck)
 	s.terminate()
 	s.waitLog("shutting down")
 	if err := s.cmd.Process.Signal(os.Interrupt); err != nil {
