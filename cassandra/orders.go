@@ -122,14 +122,15 @@ func (s *Store) ListOrders(ctx context.Context, user string, p gamedata.PageRequ
 	}
 	limit := pageLimit(p.Limit)
 	iter := s.query(listOrders, key(user), [16]byte(c.id)).PageSize(limit + 1).IterContext(ctx)
-	rows, err := take(iter, nil, limit+1, 0, time.Time{}, func(sc gocql.Scanner) (gamedata.Order, cursor, time.Time, error) {
+	r := newRows[gamedata.Order](limit)
+	err = r.take(iter, limit+1, 0, time.Time{}, func(sc gocql.Scanner) (gamedata.Order, cursor, time.Time, error) {
 		o, err := scanOrder(sc.Scan)
 		return o, cursor{id: o.ID}, time.Time{}, err
 	})
 	if err != nil {
 		return gamedata.Page[gamedata.Order]{}, s.fail(op, err)
 	}
-	return finish(ordersList, rows, limit), nil
+	return r.page(ordersList, limit), nil
 }
 
 // PayOrder moves an unpaid order to paid. The condition makes exactly one

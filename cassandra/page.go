@@ -157,45 +157,44 @@ func pageLimit(n int) int {
 	return n
 }
 
-// row is one item read for a page, with its cursor.
-type row[T any] struct {
-	item T
-	at   cursor
+// rows are the items read for a page, with their cursors, room made for
+// limit+1 of them at once (the one more tells whether there is a next page).
+type rows[T any] struct {
+	items []T
+	at    []cursor
+}
+
+func newRows[T any](limit int) *rows[T] {
+	return &rows[T]{items: make([]T, 0, limit+1), at: make([]cursor, 0, limit+1)}
 }
 
 // scanFunc reads one row into an item, its cursor (bucket left to the
 // caller) and its expiry (zero: never).
 type scanFunc[T any] func(gocql.Scanner) (item T, c cursor, expires time.Time, err error)
 
-// take appends to rows the live rows of iter, up to want rows in all, and
+// take appends to r the live rows of iter, up to want rows in all, and
 // closes iter. bucket is the bucket the rows are read from.
-func take[T any](iter *gocql.Iter, rows []row[T], want int, bucket int32, now time.Time, scan scanFunc[T]) ([]row[T], error) {
+func (r *rows[T]) take(iter *gocql.Iter, want int, bucket int32, now time.Time, scan scanFunc[T]) error {
 	sc := iter.Scanner()
-	for len(rows) < want && sc.Next() {
+	for len(r.items) < want && sc.Next() {
 		item, c, expires, err := scan(sc)
 		if err != nil {
 			_ = sc.Err() // the scan error is the one to report
-			return rows, err
+			return err
 		}
 		if live(expires, now) {
 			c.bucket = bucket
-			rows = append(rows, row[T]{item, c})
+			r.items, r.at = append(r.items, item), append(r.at, c)
 		}
 	}
-	return rows, sc.Err()
+	return sc.Err()
 }
 
-// finish makes a page of up to limit rows; rows holds one more when there
-// is a next page.
-func finish[T any](k listKind, rows []row[T], limit int) gamedata.Page[T] {
-	var page gamedata.Page[T]
-	if len(rows) > limit {
-		rows = rows[:limit]
-		page.NextToken = rows[limit-1].at.token(k)
+// page makes a page of up to limit rows; r holds one more when there is a
+// next page.
+func (r *rows[T]) page(k listKind, limit int) gamedata.Page[T] {
+	if len(r.items) > limit {
+		return gamedata.Page[T]{Items: r.items[:limit], NextToken: r.at[limit-1].token(k)}
 	}
-	page.Items = make([]T, len(rows))
-	for i, r := range rows {
-		page.Items[i] = r.item
-	}
-	return page
+	return gamedata.Page[T]{Items: r.items}
 }

@@ -85,7 +85,7 @@ func pageTimeline[T any](ctx context.Context, s *Store, op string, tl timeline, 
 		hi = min(hi, c.bucket)
 	}
 	if lo > hi {
-		return gamedata.Page[T]{}, nil
+		return gamedata.Page[T]{Items: []T{}}, nil
 	}
 	now := s.clock.Now()
 	buckets, err := s.liveBuckets(ctx, tl, o, lo, hi, now)
@@ -93,20 +93,20 @@ func pageTimeline[T any](ctx context.Context, s *Store, op string, tl timeline, 
 		return gamedata.Page[T]{}, s.fail(op, err)
 	}
 	limit := pageLimit(p.Limit)
-	var rows []row[T]
+	r := newRows[T](limit)
 	for _, b := range buckets {
 		var from *cursor
 		if ok && b == c.bucket {
 			from = &c
 		}
-		if rows, err = take(read(b, from, limit+1-len(rows)), rows, limit+1, b, now, scan); err != nil {
+		if err := r.take(read(b, from, limit+1-len(r.items)), limit+1, b, now, scan); err != nil {
 			return gamedata.Page[T]{}, s.fail(op, err)
 		}
-		if len(rows) > limit {
+		if len(r.items) > limit {
 			break
 		}
 	}
-	return finish(tl.kind, rows, limit), nil
+	return r.page(tl.kind, limit), nil
 }
 
 // All buckets, for a list read without bounds.
