@@ -25,6 +25,7 @@ func (s *Server) register() {
 	s.registerMessages()
 	s.registerEvents()
 	s.registerMeta()
+	s.registerSearch()
 }
 
 type statusOut struct {

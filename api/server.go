@@ -27,6 +27,8 @@ import (
 // Config is what New needs. Store is required; the rest has defaults.
 type Config struct {
 	Store gamedata.Store
+	// Searcher answers /v1/search and /v1/stats; nil: they answer 503.
+	Searcher gamedata.Searcher
 	// Clock tells the time of ids, expiries and retention; default the system clock.
 	Clock  gamedata.Clock
 	Logger *slog.Logger
@@ -61,6 +63,7 @@ const (
 // Server is the API as an http.Handler.
 type Server struct {
 	store      gamedata.Store
+	searcher   gamedata.Searcher
 	clock      gamedata.Clock
 	log        *slog.Logger
 	limiter    gamedata.RateLimiter
@@ -85,6 +88,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		store:      cfg.Store,
+		searcher:   cfg.Searcher,
 		clock:      cfg.Clock,
 		log:        cfg.Logger,
 		limiter:    cfg.Limiter,
