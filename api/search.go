@@ -22,7 +22,9 @@ type optional[T any] struct {
 func (o *optional[T]) Receiver() reflect.Value { return reflect.ValueOf(o).Elem().Field(0) }
 
 // Schema documents the parameter as a T.
-func (o optional[T]) Schema(r huma.Registry) *huma.Schema { return huma.SchemaFromType(r, reflect.TypeFor[T]()) }
+func (o optional[T]) Schema(r huma.Registry) *huma.Schema {
+	return huma.SchemaFromType(r, reflect.TypeFor[T]())
+}
 
 // OnParamSet records whether the request had the parameter.
 func (o *optional[T]) OnParamSet(isSet bool, _ any) { o.Set = isSet }
