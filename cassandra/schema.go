@@ -21,8 +21,8 @@ import (
 // table is one table of the schema.
 type table struct {
 	name string
-	// columns is the column list and the primary key.
-	columns string
+	// columns is the column list, key the primary key.
+	columns, key string
 	// order is the clustering order, if any.
 	order string
 	// ttl: rows carry TTLs (Amazon Keyspaces needs TTL enabled per table).
@@ -49,7 +49,8 @@ func (t table) create(keyspaces bool) string {
 	case !keyspaces && t.timeSeries:
 		opts = append(opts, twcs)
 	}
-	cql := "CREATE TABLE IF NOT EXISTS " + t.name + " (\n\t" + strings.ReplaceAll(t.columns, ", ", ",\n\t") + "\n)"
+	cql := "CREATE TABLE IF NOT EXISTS " + t.name + " (\n\t" + strings.ReplaceAll(t.columns, ", ", ",\n\t") +
+		",\n\tPRIMARY KEY (" + t.key + ")\n)"
 	if len(opts) > 0 {
 		cql += " WITH " + strings.Join(opts, "\n\tAND ")
 	}
@@ -65,37 +66,40 @@ type migration struct {
 
 var migrations = []migration{
 	{"the primary store: players, sessions, api keys, orders, messages, events, metadata", []table{
-		{name: "players", columns: "name_key text, name text, id timeuuid, email text, phone text, age int, " +
-			"password_hash text, created timestamp, updated timestamp, PRIMARY KEY ((name_key))"},
-		{name: "sessions", ttl: true, columns: "token_hash text, player_id timeuuid, player_name text, " +
-			"created timestamp, expires timestamp, PRIMARY KEY ((token_hash))"},
-		{name: "api_keys", columns: "hash text, id timeuuid, name text, prefix text, created timestamp, " +
-			"revoked timestamp, PRIMARY KEY ((hash))"},
-		{name: "api_key_list", order: "id DESC", columns: "list_name text, id timeuuid, name text, prefix text, " +
-			"hash text, created timestamp, revoked timestamp, PRIMARY KEY ((list_name), id)"},
-		{name: "orders", order: "id DESC", columns: "user_key text, id timeuuid, user_name text, item text, " +
-			"amount int, price bigint, status text, created timestamp, updated timestamp, PRIMARY KEY ((user_key), id)"},
-		{name: "order_keys", columns: "user_key text, idempotency_key text, id timeuuid, user_name text, item text, " +
-			"amount int, price bigint, status text, created timestamp, updated timestamp, " +
-			"PRIMARY KEY ((user_key, idempotency_key))"},
-		{name: "messages_inbox", order: "id DESC", ttl: true, timeSeries: true,
-			columns: "player_key text, " + messageColumns + "PRIMARY KEY ((player_key, bucket), id)"},
-		{name: "messages_sent", order: "id DESC", ttl: true, timeSeries: true,
-			columns: "player_key text, " + messageColumns + "PRIMARY KEY ((player_key, bucket), id)"},
-		{name: "messages_conversation", order: "id DESC", ttl: true, timeSeries: true,
-			columns: "pair_lo text, pair_hi text, " + messageColumns + "PRIMARY KEY ((pair_lo, pair_hi, bucket), id)"},
-		{name: "bucket_index", order: "bucket DESC, expiry DESC", ttl: true, columns: "list_name text, a text, b text, " +
-			"bucket int, expiry int, PRIMARY KEY ((list_name, a, b), bucket, expiry)"},
-		{name: "events", order: "at DESC, id DESC", ttl: true, timeSeries: true, columns: "player_key text, day int, " +
-			"at timestamp, id timeuuid, player text, event_type text, data text, expires timestamp, " +
-			"PRIMARY KEY ((player_key, day), at, id)"},
-		{name: "meta", columns: "key text, value text, updated timestamp, PRIMARY KEY ((key))"},
+		{name: "players", key: "(name_key)", columns: "name_key text, name text, id timeuuid, email text, " +
+			"phone text, age int, password_hash text, created timestamp, updated timestamp"},
+		{name: "sessions", key: "(token_hash)", ttl: true,
+			columns: "token_hash text, player_id timeuuid, player_name text, created timestamp, expires timestamp"},
+		{name: "api_keys", key: "(hash)",
+			columns: "hash text, id timeuuid, name text, prefix text, created timestamp, revoked timestamp"},
+		{name: "api_key_list", key: "(list_name), id", order: "id DESC", columns: "list_name text, id timeuuid, " +
+			"name text, prefix text, hash text, created timestamp, revoked timestamp"},
+		{name: "orders", key: "(user_key), id", order: "id DESC", columns: "user_key text, " + orderTableColumns},
+		{name: "order_keys", key: "(user_key, idempotency_key)",
+			columns: "user_key text, idempotency_key text, " + orderTableColumns},
+		{name: "messages_inbox", key: "(player_key, bucket), id", order: "id DESC", ttl: true, timeSeries: true,
+			columns: "player_key text, " + messageColumns},
+		{name: "messages_sent", key: "(player_key, bucket), id", order: "id DESC", ttl: true, timeSeries: true,
+			columns: "player_key text, " + messageColumns},
+		{name: "messages_conversation", key: "(pair_lo, pair_hi, bucket), id", order: "id DESC", ttl: true,
+			timeSeries: true, columns: "pair_lo text, pair_hi text, " + messageColumns},
+		{name: "bucket_index", key: "(list_name, a, b), bucket, expiry", order: "bucket DESC, expiry DESC", ttl: true,
+			columns: "list_name text, a text, b text, bucket int, expiry int"},
+		{name: "events", key: "(player_key, day), at, id", order: "at DESC, id DESC", ttl: true, timeSeries: true,
+			columns: "player_key text, day int, at timestamp, id timeuuid, player text, event_type text, data text, " +
+				"expires timestamp"},
+		{name: "meta", key: "(key)", columns: "key text, value text, updated timestamp"},
 	}},
 }
 
-// messageColumns are the columns of a message table after its owner's keys.
-const messageColumns = "bucket int, id timeuuid, sender text, receiver text, body text, " +
-	"created timestamp, expires timestamp, "
+// Columns shared by tables: of an order (after its keys), of a message
+// (after its owner's keys).
+const (
+	orderTableColumns = "id timeuuid, user_name text, item text, amount int, price bigint, status text, " +
+		"created timestamp, updated timestamp"
+	messageColumns = "bucket int, id timeuuid, sender text, receiver text, body text, created timestamp, " +
+		"expires timestamp"
+)
 
 // Version is the schema version this build needs.
 var Version = len(migrations)
@@ -104,8 +108,8 @@ var Version = len(migrations)
 // lightweight transaction whose row lives claimLease unless the claimant
 // marks it applied, so two appliers never run a step at once, and a step
 // whose applier died is taken over after the lease.
-var migrationsTable = table{name: "schema_migrations", ttl: true, columns: "version int, description text, " +
-	"state text, owner text, claimed_at timestamp, applied_at timestamp, PRIMARY KEY ((version))"}
+var migrationsTable = table{name: "schema_migrations", key: "(version)", ttl: true,
+	columns: "version int, description text, state text, owner text, claimed_at timestamp, applied_at timestamp"}
 
 const (
 	claimLease   = 10 * time.Minute

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,4 +83,28 @@ func TestServeOnCassandra(t *testing.T) {
 		t.Errorf("the key apikey create made on Cassandra (%q) is not accepted by the server:\n%s", secret, out)
 	}
 	s.mustStop()
+}
+
+// The sample configs of deploy/cassandra load, and schema.cql there is what
+// schema print makes of the region's config.
+func TestDeployCassandraFiles(t *testing.T) {
+	const dir = "../../deploy/cassandra/"
+	for _, cfg := range []string{"gamedata-us-east.yaml", "gamedata-keyspaces.yaml"} {
+		for _, command := range [][]string{{"serve"}, {"schema", "apply"}} {
+			cmd, err := parse(t, nil, append(command, "--config", dir+cfg)...)
+			if err != nil {
+				t.Errorf("%s for %v: %v", cfg, command, err)
+			} else if got := flagValue(t, cmd, "cassandra-keyspace"); got != "gamedata" {
+				t.Errorf("%s for %v: keyspace %s", cfg, command, got)
+			}
+		}
+	}
+	want, err := os.ReadFile(dir + "schema.cql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := strings.Cut(string(want), "\n") // the first line says how it was made
+	if got := mustCLI(t, nil, "schema", "print", "--config", dir+"gamedata-us-east.yaml"); got != body {
+		t.Errorf("deploy/cassandra/schema.cql is not what schema print makes; remake it as its first line says")
+	}
 }
