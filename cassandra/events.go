@@ -28,9 +28,11 @@ var (
 // Limits of AppendEvents' batches. Cassandra refuses a batch above
 // batch_size_fail_threshold (50 KiB by default); a batch holds the rows of
 // one partition, which Cassandra applies at once.
+// Amazon Keyspaces takes at most 30 statements in a batch.
 const (
-	eventBatchBytes = 32 << 10
-	eventBatchRows  = 100
+	eventBatchBytes     = 32 << 10
+	eventBatchRows      = 100
+	keyspacesBatchLimit = 30
 	// appendParallel bounds the batches of one call in flight at once.
 	appendParallel = 16
 )
@@ -50,8 +52,8 @@ type partitionKey struct {
 func (s *Store) AppendEvents(ctx context.Context, evs []gamedata.Event) error {
 	now := s.clock.Now()
 	var order []partitionKey
-	parts := map[partitionKey][]gamedata.Event{}
-	index := map[string]batch{}
+	parts := map[partitionKey]*partitionBatches{}
+	index := map[string]*partitionBatches{}
 	type indexRow struct {
 		partitionKey
 		expiry int32
@@ -59,63 +61,79 @@ func (s *Store) AppendEvents(ctx context.Context, evs []gamedata.Event) error {
 	indexed := map[indexRow]bool{}
 	for _, e := range evs {
 		k := partitionKey{key(e.Player), bucketOf(e.At, eventBucket)}
-		if _, ok := parts[k]; !ok {
+		if parts[k] == nil {
+			parts[k] = s.partitionBatches()
 			order = append(order, k)
 		}
-		parts[k] = append(parts[k], e)
+		var data any = gocql.UnsetValue
+		if len(e.Data) > 0 {
+			data = string(e.Data)
+		}
+		parts[k].add(insertEvent, k.player, k.day, e.At, [16]byte(e.ID), e.Player, e.Type, data,
+			expiresValue(e.ExpiresAt), ttl(e.ExpiresAt, now))
 		if row := (indexRow{k, expiryBucket(e.ExpiresAt, eventBucket)}); !indexed[row] {
 			indexed[row] = true
-			if _, ok := index[k.player]; !ok {
-				index[k.player] = s.batch(gocql.UnloggedBatch)
+			if index[k.player] == nil {
+				index[k.player] = s.partitionBatches()
 			}
 			events.addBucket(index[k.player], owner{k.player}, e.At, e.ExpiresAt, now)
 		}
 	}
-	run := func(batches []batch) error {
+	var indexBatches, eventBatches []batch
+	for _, p := range index {
+		indexBatches = append(indexBatches, p.out...)
+	}
+	for _, k := range order {
+		eventBatches = append(eventBatches, parts[k].out...)
+	}
+	// The index first: an index row without events costs a reader one empty
+	// read, events without their index row would be lost to readers.
+	for _, batches := range [][]batch{indexBatches, eventBatches} {
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(appendParallel)
 		for _, b := range batches {
 			g.Go(func() error { return b.exec(gctx) })
 		}
-		return g.Wait()
-	}
-	var indexBatches, eventBatches []batch
-	for _, b := range index {
-		indexBatches = append(indexBatches, b)
-	}
-	for _, k := range order {
-		eventBatches = append(eventBatches, s.eventBatches(k, parts[k], now)...)
-	}
-	// The index first: an index row without events costs a reader one empty
-	// read, events without their index row would be lost to readers.
-	for _, batches := range [][]batch{indexBatches, eventBatches} {
-		if err := run(batches); err != nil {
+		if err := g.Wait(); err != nil {
 			return s.fail("append events", err)
 		}
 	}
 	return nil
 }
 
-// eventBatches splits the rows of one partition into batches within the
-// limits.
-func (s *Store) eventBatches(k partitionKey, evs []gamedata.Event, now time.Time) []batch {
-	var out []batch
-	size, rows := 0, 0
-	for _, e := range evs {
-		n := len(e.Data) + len(e.Type) + 2*len(e.Player) + 64
-		if len(out) == 0 || rows == eventBatchRows || size+n > eventBatchBytes {
-			out = append(out, s.batch(gocql.UnloggedBatch))
-			size, rows = 0, 0
-		}
-		var data any = gocql.UnsetValue
-		if len(e.Data) > 0 {
-			data = string(e.Data)
-		}
-		out[len(out)-1].add(insertEvent, k.player, k.day, e.At, [16]byte(e.ID), e.Player, e.Type, data,
-			expiresValue(e.ExpiresAt), ttl(e.ExpiresAt, now))
-		size, rows = size+n, rows+1
+// partitionBatches splits the rows written to one partition into UNLOGGED
+// batches within the limits.
+type partitionBatches struct {
+	s             *Store
+	out           []batch
+	size, rows    int
+	maxRows, maxB int
+}
+
+func (s *Store) partitionBatches() *partitionBatches {
+	p := &partitionBatches{s: s, maxRows: eventBatchRows, maxB: eventBatchBytes}
+	if s.cfg.Keyspaces {
+		p.maxRows = keyspacesBatchLimit
 	}
-	return out
+	return p
+}
+
+// add adds a statement, in a new batch when the last one is full.
+func (p *partitionBatches) add(st *statement, args ...any) {
+	n := 32 // the row's overhead, roughly
+	for _, a := range args {
+		if v, ok := a.(string); ok {
+			n += len(v)
+		} else {
+			n += 16
+		}
+	}
+	if len(p.out) == 0 || p.rows == p.maxRows || p.size+n > p.maxB {
+		p.out = append(p.out, p.s.batch(gocql.UnloggedBatch))
+		p.size, p.rows = 0, 0
+	}
+	p.out[len(p.out)-1].add(st, args...)
+	p.size, p.rows = p.size+n, p.rows+1
 }
 
 func scanEvent(sc gocql.Scanner) (e gamedata.Event, c cursor, expires time.Time, err error) {

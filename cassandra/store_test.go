@@ -417,3 +417,41 @@ func TestInvalidUTF8(t *testing.T) {
 		t.Errorf("conversation of %q: %+v, %v; want an empty page", bad, page, err)
 	}
 }
+
+// An import of a long history: one call with 1000 events of one player, a
+// day apart, so 1000 index rows of one partition, more than a batch holds.
+func TestAppendLongHistory(t *testing.T) {
+	now := time.Now().Truncate(time.Millisecond)
+	s := openShared(t, storetest.NewClock(now))
+	ctx := t.Context()
+	player := "Old_" + fmt.Sprint(now.UnixNano()%1e9)
+	evs := make([]gamedata.Event, gamedata.EventBatchMax)
+	for i := range evs {
+		at := now.Add(-time.Duration(len(evs)-i) * 24 * time.Hour) // oldest first, kept forever
+		evs[i] = gamedata.Event{ID: gamedata.NewID(at), Player: player, Type: "old", At: at, Data: []byte(fmt.Sprint(i))}
+	}
+	if err := s.AppendEvents(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	n, want := 0, len(evs)-1
+	p := gamedata.PageRequest{Limit: gamedata.MaxPageLimit}
+	for {
+		page, err := s.ListEvents(ctx, player, gamedata.EventRange{}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Items {
+			if string(e.Data) != fmt.Sprint(want) {
+				t.Fatalf("event %d of the history is %s, want %d", n, e.Data, want)
+			}
+			n, want = n+1, want-1
+		}
+		if page.NextToken == "" {
+			break
+		}
+		p.Token = page.NextToken
+	}
+	if n != len(evs) {
+		t.Fatalf("listed %d events of %d", n, len(evs))
+	}
+}

@@ -32,9 +32,14 @@ var (
 		WHERE list_name = ? AND a = ? AND b = ? AND bucket >= ? AND bucket <= ?`)
 )
 
+// adder collects statements to write together (batch, partitionBatches).
+type adder interface {
+	add(st *statement, args ...any)
+}
+
 // addBucket adds to b the index row that makes a row of tl, created at
 // created and expiring at expires, findable.
-func (tl timeline) addBucket(b batch, o owner, created, expires, now time.Time) {
+func (tl timeline) addBucket(b adder, o owner, created, expires, now time.Time) {
 	exp := expiryBucket(expires, tl.width)
 	var indexExpires time.Time
 	if exp != never {
