@@ -33,6 +33,7 @@ const adminKeyMinLen = 16
 
 type serveConfig struct {
 	Store             storeConfig
+	Search            searchConfig
 	Addr              string
 	Retention         time.Duration
 	SessionTTL        time.Duration
@@ -64,6 +65,7 @@ once and writes it to <data-dir>/admin.key (mode 0600).`,
 	}
 	fs := cmd.Flags()
 	c.Store.addFlags(fs)
+	c.Search.addFlags(fs)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port; the log tells which)")
 	fs.DurationVar(&c.Retention, "retention", gamedata.DefaultRetention, "how long messages and events are kept")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", 24*time.Hour, "how long a player session lasts after login")
@@ -153,20 +155,36 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 		}
 	}
 
+	reg := prometheus.NewRegistry()
+	search, err := openSearch(c.Search, c.Store, c.Retention, store, clock, log, reg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := search.close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("close search: %w", cerr))
+		}
+	}()
+	ready := map[string]func(context.Context) error{"store": store.Ping}
+	if search.ready != nil {
+		ready["search"] = search.ready
+	}
+
 	var limiter gamedata.RateLimiter
 	if c.RateLimit > 0 {
 		limiter = ratelimit.New(c.RateLimit, c.RateBurst)
 	}
 	handler, err := api.New(api.Config{
 		Store:             store,
+		Searcher:          search.searcher,
 		Clock:             clock,
 		Logger:            log,
-		Registry:          prometheus.NewRegistry(),
+		Registry:          reg,
 		Retention:         c.Retention,
 		SessionTTL:        c.SessionTTL,
 		AdminKey:          adminKey,
 		Limiter:           limiter,
-		Ready:             map[string]func(context.Context) error{"store": store.Ping},
+		Ready:             ready,
 		TrustProxyHeaders: c.TrustProxyHeaders,
 	})
 	if err != nil {
@@ -193,6 +211,9 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 	var purged atomic.Int64
 	if p, ok := store.(purger); ok && c.PurgeInterval > 0 {
 		wg.Go(func() { purgeLoop(jobs, p, c.PurgeInterval, &purged, log) })
+	}
+	if search.feeder != nil {
+		wg.Go(func() { search.feeder.run(jobs) })
 	}
 
 	select {
