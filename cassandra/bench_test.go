@@ -114,7 +114,7 @@ func benchDriver(b *testing.B, s *cassandra.Store) {
 		}
 		for b.Loop() {
 			sc := session.Query(cql.ListBuckets, "messages_inbox", to, "", int32(-1<<31), int32(1<<31-2)).
-				Idempotent(true).IterContext(ctx).Scanner()
+				Idempotent(true).PageSize(64).IterContext(ctx).Scanner()
 			var buckets []int32
 			for sc.Next() {
 				var bucket, exp int32

@@ -48,37 +48,13 @@ func (tl timeline) addBucket(b adder, o owner, created, expires, now time.Time) 
 	b.add(insertBucket, tl.table, o[0], o[1], bucketOf(created, tl.width), exp, ttl(indexExpires, now))
 }
 
-// liveBuckets returns the buckets of tl's list of o in [lo, hi], newest
-// first, that may hold rows live at now.
-func (s *Store) liveBuckets(ctx context.Context, tl timeline, o owner, lo, hi int32, now time.Time) ([]int32, error) {
-	sc := s.query(listBuckets, tl.table, o[0], o[1], lo, hi).IterContext(ctx).Scanner()
-	var buckets []int32
-	var last int32
-	for first := true; sc.Next(); first = false {
-		var bucket, exp int32
-		if err := sc.Scan(&bucket, &exp); err != nil {
-			_ = sc.Err() // the scan error is the one to report
-			return nil, err
-		}
-		// Rows come newest bucket first and, in a bucket, latest expiry
-		// first: the first row of a bucket tells whether it is live.
-		if !first && bucket == last {
-			continue
-		}
-		last = bucket
-		if exp == never || bucketStart(exp, tl.width).After(now) {
-			buckets = append(buckets, bucket)
-		}
-	}
-	return buckets, sc.Err()
-}
-
 // readBucket starts the read of one bucket of a list, below from (the page
 // token's cursor when it is in this bucket, else nil), in pages of want rows.
 type readBucket func(bucket int32, from *cursor, want int) *gocql.Iter
 
 // pageTimeline reads one page of tl's list of o, from the buckets in [lo,
-// hi]: the live buckets newest first, in each the rows below the cursor.
+// hi]: the buckets the index lists as live, newest first, in each the rows
+// below the cursor.
 func pageTimeline[T any](ctx context.Context, s *Store, op string, tl timeline, o owner, lo, hi int32,
 	p gamedata.PageRequest, read readBucket, scan scanFunc[T],
 ) (gamedata.Page[T], error) {
@@ -93,26 +69,43 @@ func pageTimeline[T any](ctx context.Context, s *Store, op string, tl timeline, 
 		return gamedata.Page[T]{Items: []T{}}, nil
 	}
 	now := s.clock.Now()
-	buckets, err := s.liveBuckets(ctx, tl, o, lo, hi, now)
-	if err != nil {
-		return gamedata.Page[T]{}, s.fail(op, err)
-	}
 	limit := pageLimit(p.Limit)
 	r := newRows[T](limit)
-	for _, b := range buckets {
+	// The index is read a driver page at a time, as far as the page needs.
+	index := s.query(listBuckets, tl.table, o[0], o[1], lo, hi).PageSize(indexPage).IterContext(ctx).Scanner()
+	var last int32
+	for first := true; len(r.items) <= limit && index.Next(); first = false {
+		var b, exp int32
+		if err := index.Scan(&b, &exp); err != nil {
+			_ = index.Err() // the scan error is the one to report
+			return gamedata.Page[T]{}, s.fail(op, err)
+		}
+		// Index rows come newest bucket first and, in a bucket, latest
+		// expiry first: the first row of a bucket tells whether it is live.
+		if !first && b == last {
+			continue
+		}
+		last = b
+		if exp != never && !bucketStart(exp, tl.width).After(now) {
+			continue
+		}
 		var from *cursor
 		if ok && b == c.bucket {
 			from = &c
 		}
 		if err := r.take(read(b, from, limit+1-len(r.items)), limit+1, b, now, scan); err != nil {
+			_ = index.Err() // the read error is the one to report
 			return gamedata.Page[T]{}, s.fail(op, err)
 		}
-		if len(r.items) > limit {
-			break
-		}
+	}
+	if err := index.Err(); err != nil {
+		return gamedata.Page[T]{}, s.fail(op, err)
 	}
 	return r.page(tl.kind, limit), nil
 }
+
+// indexPage is how many bucket index rows are read at a time.
+const indexPage = 64
 
 // All buckets, for a list read without bounds.
 const (
