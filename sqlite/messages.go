@@ -46,15 +46,23 @@ func scanMessage(sc scanner) (m gamedata.Message, err error) {
 func messageCursor(m gamedata.Message) cursor { return cursor{at: nanos(m.CreatedAt), id: blob(m.ID)} }
 
 // SendMessage stores m for its sender, its receiver and their conversation
-// (one row, three indexes) until m.ExpiresAt.
+// (one row, three indexes) until m.ExpiresAt, with its change record. A
+// message sent again is stored once, and recorded once.
 func (s *Store) SendMessage(ctx context.Context, m gamedata.Message) error {
 	lo, hi := pair(m.From, m.To)
+	sender := gamedata.NameKey(m.From)
 	return s.write(ctx, "send message from "+m.From+" to "+m.To, func(tx *sql.Tx) error {
-		_, err := tx.StmtContext(ctx, s.insertMessage).ExecContext(ctx, sql.Named("id", blob(m.ID)),
-			sql.Named("sender_key", gamedata.NameKey(m.From)), sql.Named("receiver_key", gamedata.NameKey(m.To)),
+		res, err := tx.StmtContext(ctx, s.insertMessage).ExecContext(ctx, sql.Named("id", blob(m.ID)),
+			sql.Named("sender_key", sender), sql.Named("receiver_key", gamedata.NameKey(m.To)),
 			lo, hi, sql.Named("sender", m.From), sql.Named("receiver", m.To), sql.Named("text", m.Text),
 			sql.Named("created", nanos(m.CreatedAt)), sql.Named("expires", expiry(m.ExpiresAt)))
-		return err
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err // 0: sent before, and recorded then
+		}
+		return s.recordChange(ctx, tx, gamedata.Change{Kind: gamedata.ChangeMessage, Player: sender, Message: &m})
 	})
 }
 

@@ -35,12 +35,16 @@ func scanOrder(sc scanner) (o gamedata.Order, err error) {
 	return o, err
 }
 
+func orderChange(o gamedata.Order) gamedata.Change {
+	return gamedata.Change{Kind: gamedata.ChangeOrder, Player: gamedata.NameKey(o.UserName), OrderID: o.ID}
+}
+
 func orderCursor(o gamedata.Order) cursor { return cursor{at: nanos(o.CreatedAt), id: blob(o.ID)} }
 
-// CreateOrder stores o, unless the user already made an order with
-// idempotencyKey: then that order comes back with created == false. The
-// check and the insert share one write transaction, so racing creates with
-// one key make one order.
+// CreateOrder stores o and its change record, unless the user already made
+// an order with idempotencyKey: then that order comes back with created ==
+// false, and nothing is written. The check and the insert share one write
+// transaction, so racing creates with one key make one order.
 func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKey string) (gamedata.Order, bool, error) {
 	user := sql.Named("user", gamedata.NameKey(o.UserName))
 	idem := sql.Named("idem", nil)
@@ -59,11 +63,13 @@ func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKe
 				return err
 			}
 		}
-		_, err := tx.StmtContext(ctx, s.insertOrder).ExecContext(ctx, user, idem,
+		if _, err := tx.StmtContext(ctx, s.insertOrder).ExecContext(ctx, user, idem,
 			sql.Named("id", blob(o.ID)), sql.Named("user_name", o.UserName), sql.Named("item", o.Item),
 			sql.Named("amount", o.Amount), sql.Named("price", int64(o.Price)), sql.Named("status", string(o.Status)),
-			sql.Named("created", nanos(o.CreatedAt)), sql.Named("updated", nanos(o.UpdatedAt)))
-		return err
+			sql.Named("created", nanos(o.CreatedAt)), sql.Named("updated", nanos(o.UpdatedAt))); err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, orderChange(o))
 	})
 	if err != nil {
 		return gamedata.Order{}, false, err
@@ -87,8 +93,9 @@ func (s *Store) ListOrders(ctx context.Context, user string, p gamedata.PageRequ
 		sql.Named("user", gamedata.NameKey(user)))
 }
 
-// PayOrder moves an unpaid order to paid: ErrConflict when it is paid
-// already, ErrNotFound when user has no such order.
+// PayOrder moves an unpaid order to paid, with its change record:
+// ErrConflict when it is paid already, ErrNotFound when user has no such
+// order.
 func (s *Store) PayOrder(ctx context.Context, user string, id uuid.UUID, at time.Time) (gamedata.Order, error) {
 	key := sql.Named("user", gamedata.NameKey(user))
 	var o gamedata.Order
@@ -96,6 +103,9 @@ func (s *Store) PayOrder(ctx context.Context, user string, id uuid.UUID, at time
 		o, err = scanOrder(tx.StmtContext(ctx, s.payOrder).QueryRowContext(ctx, key, sql.Named("id", blob(id)),
 			sql.Named("at", nanos(at)), sql.Named("paid", string(gamedata.OrderPaid)),
 			sql.Named("unpaid", string(gamedata.OrderUnpaid))))
+		if err == nil {
+			return s.recordChange(ctx, tx, orderChange(o))
+		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}

@@ -27,15 +27,19 @@ func scanPlayer(sc scanner) (p gamedata.Player, err error) {
 	return p, err
 }
 
-// CreatePlayer stores p; the unique name key makes a taken name ErrConflict.
+// CreatePlayer stores p and its change record; the unique name key makes a
+// taken name ErrConflict.
 func (s *Store) CreatePlayer(ctx context.Context, p gamedata.Player) error {
+	key := gamedata.NameKey(p.Name)
 	return s.write(ctx, "create player "+p.Name, func(tx *sql.Tx) error {
-		_, err := tx.StmtContext(ctx, s.insertPlayer).ExecContext(ctx,
-			sql.Named("key", gamedata.NameKey(p.Name)), sql.Named("id", blob(p.ID)), sql.Named("name", p.Name),
+		if _, err := tx.StmtContext(ctx, s.insertPlayer).ExecContext(ctx,
+			sql.Named("key", key), sql.Named("id", blob(p.ID)), sql.Named("name", p.Name),
 			sql.Named("email", p.Email), sql.Named("phone", p.Phone), sql.Named("age", p.Age),
 			sql.Named("hash", p.PasswordHash), sql.Named("created", nanos(p.CreatedAt)),
-			sql.Named("updated", nanos(p.UpdatedAt)))
-		return err
+			sql.Named("updated", nanos(p.UpdatedAt))); err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, gamedata.Change{Kind: gamedata.ChangePlayer, Player: key})
 	})
 }
 
@@ -49,13 +53,19 @@ func (s *Store) GetPlayer(ctx context.Context, name string) (gamedata.Player, er
 }
 
 // UpdatePlayer applies the set fields of u and returns the stored player.
+// Every update writes a change record, a password change too: the indexer
+// then rewrites the same document, which is harmless.
 func (s *Store) UpdatePlayer(ctx context.Context, name string, u gamedata.PlayerUpdate) (gamedata.Player, error) {
 	var p gamedata.Player
+	key := gamedata.NameKey(name)
 	err := s.write(ctx, "update player "+name, func(tx *sql.Tx) (err error) {
 		p, err = scanPlayer(tx.StmtContext(ctx, s.updatePlayer).QueryRowContext(ctx,
-			sql.Named("key", gamedata.NameKey(name)), sql.Named("email", u.Email), sql.Named("phone", u.Phone),
+			sql.Named("key", key), sql.Named("email", u.Email), sql.Named("phone", u.Phone),
 			sql.Named("age", u.Age), sql.Named("hash", u.PasswordHash), sql.Named("updated", nanos(u.UpdatedAt))))
-		return err
+		if err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, gamedata.Change{Kind: gamedata.ChangePlayer, Player: key})
 	})
 	return p, err
 }

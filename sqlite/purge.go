@@ -18,25 +18,40 @@ func (s *Store) preparePurge(p *preparer) {
 }
 
 // PurgeExpired deletes the sessions, messages and events that have expired
-// (reads skip them already; this frees their space) and returns how many.
+// (reads skip them already; this frees their space), and the change records
+// older than the feed retention while no consumer reads the feed (see
+// purgeChanges), and returns how many.
 // Each batch is its own short transaction: stopping half way loses nothing.
 func (s *Store) PurgeExpired(ctx context.Context) (deleted int64, err error) {
 	now := s.now()
 	for _, stmt := range s.purge {
-		for {
-			res, err := stmt.ExecContext(ctx, now, sql.Named("batch", purgeBatch))
-			if err != nil {
-				return deleted, s.fail("purge expired rows", err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return deleted, s.fail("purge expired rows", err)
-			}
-			deleted += n
-			if n < purgeBatch {
-				break
-			}
+		n, err := s.deleteInBatches(ctx, "purge expired rows", stmt, now)
+		deleted += n
+		if err != nil {
+			return deleted, err
 		}
 	}
-	return deleted, nil
+	n, err := s.purgeChanges(ctx)
+	return deleted + n, err
+}
+
+// deleteInBatches runs stmt, a delete of at most :batch rows, until it
+// deletes fewer, and returns how many rows it deleted. Each run is its own
+// transaction.
+func (s *Store) deleteInBatches(ctx context.Context, op string, stmt *sql.Stmt, args ...any) (deleted int64, err error) {
+	args = append(args, sql.Named("batch", purgeBatch))
+	for {
+		res, err := stmt.ExecContext(ctx, args...)
+		if err != nil {
+			return deleted, s.fail(op, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return deleted, s.fail(op, err)
+		}
+		deleted += n
+		if n < purgeBatch {
+			return deleted, nil
+		}
+	}
 }

@@ -99,6 +99,42 @@ CREATE TABLE meta (
 	updated INTEGER NOT NULL
 ) STRICT;
 `,
+	// 2: the change feed (see feed.go). AUTOINCREMENT, because a plain
+	// INTEGER PRIMARY KEY reuses the numbers of deleted rows: once every
+	// consumer has passed (and so removed) the newest change, the next one
+	// would get a seq behind their positions and never be read.
+	`
+CREATE TABLE changes (
+	seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+	id         BLOB    NOT NULL,
+	at         INTEGER NOT NULL,
+	kind       TEXT    NOT NULL,
+	player_key TEXT    NOT NULL,
+	order_id   BLOB,
+	message    TEXT
+) STRICT;
+
+-- seq: the last change the consumer committed (0: none yet).
+CREATE TABLE feed_consumers (
+	consumer TEXT    NOT NULL PRIMARY KEY,
+	seq      INTEGER NOT NULL
+) STRICT;
+`,
+	// 3: the indexes of search (see search.go). Indexes for equality end in
+	// (created, id), so their rows come out newest first and they seek to
+	// the page cursor; ranges (age, price, and name prefixes on the name
+	// key's own index) are read whole and sorted.
+	`
+CREATE INDEX players_by_created ON players (created, id);
+CREATE INDEX players_by_email ON players (lower(email), created, id);
+CREATE INDEX players_by_phone ON players (phone, created, id);
+CREATE INDEX players_by_age ON players (age);
+
+CREATE INDEX orders_by_created ON orders (created, id);
+CREATE INDEX orders_by_item ON orders (item, created, id);
+CREATE INDEX orders_by_status ON orders (status, created, id);
+CREATE INDEX orders_by_price ON orders (price);
+`,
 }
 
 // migrate applies the steps the file lacks, each in its own transaction.

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -35,6 +36,9 @@ type Config struct {
 	// back the last commits. FULL syncs the WAL at every commit and survives
 	// those too, at the price of an fsync per write.
 	Synchronous string
+	// FeedRetention is how long change records are kept while no consumer
+	// reads the change feed; zero means DefaultFeedRetention.
+	FeedRetention time.Duration
 }
 
 // busyTimeoutMS is how long a connection waits for a lock held by another
@@ -43,9 +47,10 @@ const busyTimeoutMS = 5000
 
 // Store is the SQLite gamedata.Store. It is safe for concurrent use.
 type Store struct {
-	w, r   *sql.DB // w: the one writer connection; r: the read-only pool
-	clock  gamedata.Clock
-	closed atomic.Bool
+	w, r          *sql.DB // w: the one writer connection; r: the read-only pool
+	clock         gamedata.Clock
+	feedRetention time.Duration
+	closed        atomic.Bool
 	// prepared holds every prepared statement, with its SQL; Close closes them.
 	prepared map[*sql.Stmt]string
 
@@ -59,6 +64,15 @@ type Store struct {
 	putMeta, getMeta                                                     *sql.Stmt
 	ping                                                                 *sql.Stmt
 	purge                                                                []*sql.Stmt
+
+	insertChange, consumerPosition, registerConsumer, readChanges *sql.Stmt
+	lastSeq, commitPosition, removePassed, feedStatus             *sql.Stmt
+	anyConsumer, firstYoungChange, purgeOldChanges                *sql.Stmt
+
+	// One statement per index that can drive a search (see search.go).
+	searchPlayers [len(playerDrivers)]*sql.Stmt
+	searchOrders  [len(orderDrivers)]*sql.Stmt
+	revenue       *sql.Stmt
 }
 
 var _ gamedata.Store = (*Store)(nil)
@@ -81,9 +95,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: path %q: %w", cfg.Path, err)
 	}
-	s := &Store{clock: cfg.Clock, prepared: map[*sql.Stmt]string{}}
+	s := &Store{clock: cfg.Clock, feedRetention: cfg.FeedRetention, prepared: map[*sql.Stmt]string{}}
 	if s.clock == nil {
 		s.clock = gamedata.SystemClock{}
+	}
+	if s.feedRetention <= 0 {
+		s.feedRetention = DefaultFeedRetention
 	}
 
 	// The writer opens first: it turns WAL on, which readers rely on.
@@ -166,6 +183,8 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	s.prepareEvents(p)
 	s.prepareMeta(p)
 	s.preparePurge(p)
+	s.prepareFeed(p)
+	s.prepareSearch(p)
 	s.ping = p.read(`PRAGMA user_version`)
 	return p.err
 }
