@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -25,13 +26,13 @@ import (
 
 // cluster is a test's view of its own indices.
 type cluster struct {
-	t   *testing.T
+	t   testing.TB
 	cfg opensearch.Config
 	c   *opensearch.Client
 }
 
 // newCluster gives t a client on fresh indices, deleted when t ends.
-func newCluster(t *testing.T) *cluster {
+func newCluster(t testing.TB) *cluster {
 	cfg := opensearchtest.Require(t)
 	return &cluster{t: t, cfg: cfg, c: opensearchtest.Open(t, cfg)}
 }
@@ -52,32 +53,41 @@ func (cl *cluster) via(rawURL string) *opensearch.Client {
 // call sends a request straight to the node and decodes its JSON answer.
 func (cl *cluster) call(method, path string, body any) map[string]any {
 	cl.t.Helper()
+	out, err := cl.try(method, path, body)
+	if err != nil {
+		cl.t.Fatal(err)
+	}
+	return out
+}
+
+// try is call for any goroutine: it returns the failure.
+func (cl *cluster) try(method, path string, body any) (map[string]any, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			cl.t.Fatal(err)
+			return nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(cl.t.Context(), method, strings.TrimSuffix(cl.cfg.URLs[0], "/")+path, rd)
 	if err != nil {
-		cl.t.Fatal(err)
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		cl.t.Fatal(err)
+		return nil, err
 	}
 	defer resp.Body.Close()
 	var out map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		cl.t.Fatalf("%s %s: decode: %v", method, path, err)
+		return nil, fmt.Errorf("%s %s: decode: %w", method, path, err)
 	}
 	if resp.StatusCode >= 300 {
-		cl.t.Fatalf("%s %s: %s: %v", method, path, resp.Status, out)
+		return nil, fmt.Errorf("%s %s: %s: %v", method, path, resp.Status, out)
 	}
-	return out
+	return out, nil
 }
 
 // hit is a document as a search returns it.
@@ -129,7 +139,7 @@ func (cl *cluster) indices() map[string][]string {
 
 // newIndexer returns an indexer of src into c, with quick retries, its
 // metrics registered on reg (nil: a registry of its own).
-func newIndexer(t *testing.T, c *opensearch.Client, src source, reg *prometheus.Registry) *opensearch.Indexer {
+func newIndexer(t testing.TB, c *opensearch.Client, src source, reg *prometheus.Registry) *opensearch.Indexer {
 	t.Helper()
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -162,7 +172,7 @@ func drain(t *testing.T, ix *opensearch.Indexer, c *opensearch.Client) {
 }
 
 // runIndexer runs ix in the background until the returned stop is called.
-func runIndexer(t *testing.T, ix *opensearch.Indexer) (stop func()) {
+func runIndexer(t testing.TB, ix *opensearch.Indexer) (stop func()) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() {

@@ -34,6 +34,11 @@ type IndexerConfig struct {
 	PollInterval time.Duration
 	// Concurrency bounds the row reads of a batch in flight at once: 16.
 	Concurrency int
+	// MissingRowGrace is how long after a change its row may still be
+	// missing before the change is skipped: 1m. A row can lag its change
+	// record (replication to another region; a record written just before
+	// its lightweight transaction), and skipping it then would lose it.
+	MissingRowGrace time.Duration
 	// MinBackoff and MaxBackoff bound the pause before a retry (it doubles
 	// from Min up to Max, with jitter): 100ms and 5s.
 	MinBackoff, MaxBackoff time.Duration
@@ -87,6 +92,9 @@ func NewIndexer(c *Client, rows RowReader, feed gamedata.ChangeFeed, cfg Indexer
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 16
+	}
+	if cfg.MissingRowGrace <= 0 {
+		cfg.MissingRowGrace = time.Minute
 	}
 	if cfg.MinBackoff <= 0 {
 		cfg.MinBackoff = 100 * time.Millisecond
@@ -210,8 +218,8 @@ func (ix *Indexer) index(ctx context.Context, changes []gamedata.Change) error {
 }
 
 // load reads the current row of every change (once per row), with at most
-// Concurrency reads in flight. Rows that no longer exist, and messages past
-// their expiry, are left out.
+// Concurrency reads in flight. Rows that do not exist MissingRowGrace after
+// their change, and messages past their expiry, are left out.
 func (ix *Indexer) load(ctx context.Context, changes []gamedata.Change) ([]*doc, error) {
 	type task struct {
 		change gamedata.Change
@@ -252,6 +260,11 @@ func (ix *Indexer) load(ctx context.Context, changes []gamedata.Change) ([]*doc,
 			g.Go(func() error {
 				d, err := ix.read(gctx, t.change)
 				if errors.Is(err, gamedata.ErrNotFound) {
+					if made := gamedata.IDTime(t.change.ID); ix.cfg.Clock.Now().Sub(made) < ix.cfg.MissingRowGrace {
+						return fmt.Errorf("the row of a change made at %s is not there yet: %w", made.Format(time.RFC3339Nano), err)
+					}
+					ix.log.Warn("opensearch indexer: skipping a change whose row does not exist",
+						"kind", t.change.Kind, "player", t.change.Player, "order", t.change.OrderID, "change", t.change.ID)
 					t.done = true
 					return nil
 				}

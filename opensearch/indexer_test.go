@@ -2,6 +2,7 @@ package opensearch_test
 
 import (
 	"flag"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -9,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gamedata-dev/gamedata"
+	"github.com/gamedata-dev/gamedata/opensearch"
+	"github.com/gamedata-dev/gamedata/storetest"
 )
 
 // outage is how long TestIndexerSurvivesOutage keeps the node away; run
@@ -152,6 +155,47 @@ func TestIndexerRetriesRefusedDocumentsWithoutCommitting(t *testing.T) {
 
 	cl.call(http.MethodPost, "/"+cl.cfg.Prefix+"orders-*/_open", nil)
 	eventually(t, 30*time.Second, "the refused document is indexed", func() bool { return pending(t, src) == 0 })
+	stop()
+	w.verify(t, cl)
+}
+
+func TestIndexerWaitsForARowThatLagsItsChange(t *testing.T) {
+	cl := newCluster(t)
+	src := newMemSource()
+	w := newWorkload(src, start)
+	buyer := w.player(t)
+	clock := storetest.NewClock(start)
+	ix, err := opensearch.NewIndexer(cl.c, src, src, opensearch.IndexerConfig{
+		Consumer: "test-region", Clock: clock, MissingRowGrace: time.Minute, MinBackoff: 20 * time.Millisecond,
+		MaxBackoff: 100 * time.Millisecond, Registerer: prometheus.NewRegistry(),
+		Logger: slog.New(slog.NewTextHandler(t.Output(), nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The record of an order is there; its row comes 30 (clock) seconds later.
+	late := gamedata.Order{ID: gamedata.NewID(start), UserName: buyer.Name, Item: "late", Amount: 1, Price: 100,
+		Status: gamedata.OrderUnpaid, CreatedAt: start, UpdatedAt: start}
+	src.announce(late, start)
+	stop := runIndexer(t, ix)
+	clock.Advance(30 * time.Second)
+	time.Sleep(500 * time.Millisecond) // some retries
+	if n := pending(t, src); n != 2 {
+		t.Fatalf("%d changes pending while a row is missing within the grace, want 2 (the player's, the order's)", n)
+	}
+	src.putOrder(late)
+	w.orders[late.ID] = late
+	eventually(t, 30*time.Second, "the late row is indexed", func() bool { return pending(t, src) == 0 })
+
+	// A record whose row never comes is skipped once the grace is over.
+	src.announce(gamedata.Order{ID: gamedata.NewID(clock.Now()), UserName: buyer.Name}, clock.Now())
+	time.Sleep(300 * time.Millisecond)
+	if n := pending(t, src); n != 1 {
+		t.Fatalf("%d changes pending, want the one whose row is missing", n)
+	}
+	clock.Advance(time.Minute)
+	eventually(t, 30*time.Second, "the change without a row is skipped", func() bool { return pending(t, src) == 0 })
 	stop()
 	w.verify(t, cl)
 }

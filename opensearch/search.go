@@ -93,12 +93,8 @@ func (s *Searcher) SearchOrders(ctx context.Context, q gamedata.OrderQuery, p ga
 	if q.User != "" {
 		filters = append(filters, term("user_key", gamedata.NameKey(q.User)))
 	}
-	switch q.Status {
-	case "":
-	case gamedata.OrderPaid, gamedata.OrderUnpaid:
+	if q.Status != "" {
 		filters = append(filters, term("status", q.Status))
-	default:
-		return gamedata.Page[gamedata.Order]{}, gamedata.Invalid("status", "must be %q or %q", gamedata.OrderUnpaid, gamedata.OrderPaid)
 	}
 	if q.Item != "" {
 		filters = append(filters, term("item", q.Item))
@@ -220,6 +216,10 @@ var intervals = map[gamedata.Interval]struct {
 	gamedata.IntervalMonth: {monthStart, func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }},
 }
 
+// maxRevenueBuckets bounds one revenue query, as the SQL search does: ten
+// years of days.
+const maxRevenueBuckets = 3660
+
 // Revenue sums the orders created in [q.From, q.To) per calendar period, in
 // one search: a date_histogram (UTC; empty periods kept by min_doc_count 0
 // and extended_bounds) with a filter sub-aggregation of the paid orders and
@@ -227,15 +227,31 @@ var intervals = map[gamedata.Interval]struct {
 // exact for integers below 2^53: sums up to 90 trillion dollars are exact
 // to the cent.
 func (s *Searcher) Revenue(ctx context.Context, q gamedata.RevenueQuery) ([]gamedata.RevenueBucket, error) {
+	var v gamedata.ValidationError
+	if q.From.IsZero() {
+		v.Add("from", "is required")
+	}
+	if q.To.IsZero() {
+		v.Add("to", "is required")
+	} else if !q.To.After(q.From) {
+		v.Add("to", "must be after from")
+	}
 	iv, ok := intervals[q.Interval]
 	if !ok {
-		return nil, gamedata.Invalid("interval", "must be %q, %q or %q", gamedata.IntervalDay, gamedata.IntervalWeek, gamedata.IntervalMonth)
+		v.Add("interval", "must be day, week or month")
 	}
-	buckets := []gamedata.RevenueBucket{}
-	if !q.To.After(q.From) {
-		return buckets, nil
+	if err := v.Err(); err != nil {
+		return nil, err
 	}
-	first, last := iv.start(q.From), iv.start(q.To.Add(-time.Nanosecond))
+	var buckets []gamedata.RevenueBucket
+	for t := iv.start(q.From); t.Before(q.To); t = iv.next(t) {
+		if len(buckets) == maxRevenueBuckets {
+			return nil, gamedata.Invalid("to", "the range holds more than %d periods of a %s; ask for a shorter range or a longer interval",
+				maxRevenueBuckets, q.Interval)
+		}
+		buckets = append(buckets, gamedata.RevenueBucket{Start: t})
+	}
+	first, last := buckets[0].Start, buckets[len(buckets)-1].Start
 	body := map[string]any{
 		"size":  0,
 		"query": map[string]any{"bool": map[string]any{"filter": []any{timeRange("created_at", q.From, q.To)}}},
@@ -276,20 +292,18 @@ func (s *Searcher) Revenue(ctx context.Context, q gamedata.RevenueQuery) ([]game
 			return nil, fmt.Errorf("opensearch: revenue: decode aggregations: %w", err)
 		}
 	}
-	byStart := map[int64]gamedata.RevenueBucket{}
-	for _, b := range aggs.Periods.Buckets {
-		byStart[b.Key] = gamedata.RevenueBucket{
-			Orders:     b.DocCount,
-			PaidOrders: b.Paid.DocCount,
-			Revenue:    gamedata.Money(math.Round(b.Paid.Revenue.Value)),
-		}
-	}
 	// The periods come from the calendar here, so an answer without
 	// buckets (no orders index yet) still lists every period.
-	for t := first; !t.After(last); t = iv.next(t) {
-		b := byStart[t.UnixMilli()]
-		b.Start = t
-		buckets = append(buckets, b)
+	byStart := map[int64]int{}
+	for i, b := range buckets {
+		byStart[b.Start.UnixMilli()] = i
+	}
+	for _, b := range aggs.Periods.Buckets {
+		if i, ok := byStart[b.Key]; ok {
+			buckets[i].Orders = b.DocCount
+			buckets[i].PaidOrders = b.Paid.DocCount
+			buckets[i].Revenue = gamedata.Money(math.Round(b.Paid.Revenue.Value))
+		}
 	}
 	return buckets, nil
 }

@@ -109,6 +109,20 @@ func (s *memSource) PayOrder(_ context.Context, _ string, id uuid.UUID, at time.
 	return o, nil
 }
 
+// announce writes a change record without its row (a record written before
+// its row, or whose row has not replicated yet); putOrder writes the row.
+func (s *memSource) announce(o gamedata.Order, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.change(gamedata.Change{Kind: gamedata.ChangeOrder, Player: gamedata.NameKey(o.UserName), OrderID: o.ID}, at)
+}
+
+func (s *memSource) putOrder(o gamedata.Order) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.orders[o.ID] = o
+}
+
 func (s *memSource) SendMessage(_ context.Context, m gamedata.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

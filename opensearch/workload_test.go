@@ -61,8 +61,13 @@ func (w *workload) updatePlayer(t testing.TB, name string) {
 
 func (w *workload) order(t testing.TB, user string) gamedata.Order {
 	t.Helper()
+	return w.orderAt(t, user, w.tick())
+}
+
+// orderAt creates an order of user at time now.
+func (w *workload) orderAt(t testing.TB, user string, now time.Time) gamedata.Order {
+	t.Helper()
 	w.seq++
-	now := w.tick()
 	o := gamedata.Order{
 		ID: gamedata.NewID(now), UserName: user, Item: fmt.Sprintf("item-%d", w.seq%7), Amount: 1 + w.seq%3,
 		Price: gamedata.Money(100 + w.seq), Status: gamedata.OrderUnpaid, CreatedAt: now, UpdatedAt: now,
