@@ -46,6 +46,9 @@ type harness struct {
 type options struct {
 	limiter func(gamedata.Clock) gamedata.RateLimiter
 	ready   map[string]func(context.Context) error
+	// search makes the server's searcher over its store (search_test.go);
+	// nil: none.
+	search func(t *testing.T, store gamedata.Store) gamedata.Searcher
 }
 
 // eachBackend runs test once per registered backend, in parallel subtests,
@@ -84,8 +87,12 @@ func newHarness(t *testing.T, newStore func(*testing.T, gamedata.Clock) gamedata
 	if ready == nil {
 		ready = map[string]func(context.Context) error{"store": store.Ping}
 	}
+	var searcher gamedata.Searcher
+	if o.search != nil {
+		searcher = o.search(t, store)
+	}
 	srv, err := api.New(api.Config{
-		Store: store, Clock: clock, Registry: prometheus.NewRegistry(), AdminKey: adminKey,
+		Store: store, Searcher: searcher, Clock: clock, Registry: prometheus.NewRegistry(), AdminKey: adminKey,
 		Limiter: limiter, Ready: ready, MetaCacheTTL: -1,
 	})
 	if err != nil {
