@@ -159,17 +159,7 @@ func newIndexer(t testing.TB, c *opensearch.Client, src source, reg *prometheus.
 }
 
 // drain indexes everything the feed holds and makes it searchable.
-func drain(t *testing.T, ix *opensearch.Indexer, c *opensearch.Client) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	if err := ix.Drain(ctx); err != nil {
-		t.Fatalf("drain: %v", err)
-	}
-	if err := c.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-}
+func drain(t *testing.T, ix *opensearch.Indexer, c *opensearch.Client) { opensearchtest.Sync(t, ix, c) }
 
 // runIndexer runs ix in the background until the returned stop is called.
 func runIndexer(t testing.TB, ix *opensearch.Indexer) (stop func()) {

@@ -82,7 +82,10 @@ func TestIndexerSurvivesOutage(t *testing.T) {
 	}
 
 	p.start()
+	back := time.Now()
 	eventually(t, time.Minute, "the indexer catches up", func() bool { return pending(t, src) == 0 })
+	t.Logf("%d changes made while the node was away for %s, all indexed %s after it came back",
+		want, *outage, time.Since(back).Round(time.Millisecond))
 	stop()
 	w.verify(t, cl)
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gamedata-dev/gamedata"
 )
 
 // names are the index, alias and template names of one deployment.
@@ -22,8 +24,8 @@ func newNames(prefix string) names {
 		prefix:       prefix,
 		users:        prefix + "users",
 		usersReindex: prefix + "users-reindex",
-		orders:       family{base: prefix + "orders", layout: "2006.01"},
-		messages:     family{base: prefix + "messages", layout: "2006.01.02", weekly: true},
+		orders:       family{base: prefix + "orders", layout: "2006.01", period: gamedata.IntervalMonth},
+		messages:     family{base: prefix + "messages", layout: "2006.01.02", period: gamedata.IntervalWeek},
 	}
 }
 
@@ -46,9 +48,9 @@ func (n names) templates() []string {
 // size: orders-2026.11-000001, messages-2026.11.16-000002. A name thus tells
 // which documents an index may hold and when it may be deleted.
 type family struct {
-	base   string // the read alias and the template's name
-	layout string // time layout of the period's first day
-	weekly bool   // periods are ISO weeks (from Monday); else months
+	base   string            // the read alias and the template's name
+	layout string            // time layout of the period's first day
+	period gamedata.Interval // a month, or a week from Monday (UTC)
 }
 
 func (f family) readAlias() string  { return f.base }
@@ -56,37 +58,10 @@ func (f family) writeAlias() string { return f.base + "-write" }
 func (f family) pattern() string    { return f.base + "-*" }
 
 // periodStart returns the start of the period holding t.
-func (f family) periodStart(t time.Time) time.Time {
-	if f.weekly {
-		return weekStart(t)
-	}
-	return monthStart(t)
-}
+func (f family) periodStart(t time.Time) time.Time { return f.period.Start(t) }
 
 // periodEnd returns the start of the period after the one starting at start.
-func (f family) periodEnd(start time.Time) time.Time {
-	if f.weekly {
-		return start.AddDate(0, 0, 7)
-	}
-	return start.AddDate(0, 1, 0)
-}
-
-// Calendar periods in UTC; weeks start on Monday (as ISO weeks and the
-// calendar_interval "week" of date_histogram do).
-func dayStart(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-func weekStart(t time.Time) time.Time {
-	day := dayStart(t)
-	return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
-}
-
-func monthStart(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-}
+func (f family) periodEnd(start time.Time) time.Time { return f.period.Next(start) }
 
 // index names the seq-th index of the period starting at start.
 func (f family) index(start time.Time, seq int) string {

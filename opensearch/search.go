@@ -205,21 +205,6 @@ func (s *Searcher) search(ctx context.Context, op, index string, body map[string
 	return resp, nil
 }
 
-// intervals maps an interval to the start of its periods and to the next
-// period.
-var intervals = map[gamedata.Interval]struct {
-	start func(time.Time) time.Time
-	next  func(time.Time) time.Time
-}{
-	gamedata.IntervalDay:   {dayStart, func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }},
-	gamedata.IntervalWeek:  {weekStart, func(t time.Time) time.Time { return t.AddDate(0, 0, 7) }},
-	gamedata.IntervalMonth: {monthStart, func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }},
-}
-
-// maxRevenueBuckets bounds one revenue query, as the SQL search does: ten
-// years of days.
-const maxRevenueBuckets = 3660
-
 // Revenue sums the orders created in [q.From, q.To) per calendar period, in
 // one search: a date_histogram (UTC; empty periods kept by min_doc_count 0
 // and extended_bounds) with a filter sub-aggregation of the paid orders and
@@ -227,31 +212,15 @@ const maxRevenueBuckets = 3660
 // exact for integers below 2^53: sums up to 90 trillion dollars are exact
 // to the cent.
 func (s *Searcher) Revenue(ctx context.Context, q gamedata.RevenueQuery) ([]gamedata.RevenueBucket, error) {
-	var v gamedata.ValidationError
-	if q.From.IsZero() {
-		v.Add("from", "is required")
-	}
-	if q.To.IsZero() {
-		v.Add("to", "is required")
-	} else if !q.To.After(q.From) {
-		v.Add("to", "must be after from")
-	}
-	iv, ok := intervals[q.Interval]
-	if !ok {
-		v.Add("interval", "must be day, week or month")
-	}
-	if err := v.Err(); err != nil {
+	periods, err := q.Periods()
+	if err != nil {
 		return nil, err
 	}
-	var buckets []gamedata.RevenueBucket
-	for t := iv.start(q.From); t.Before(q.To); t = iv.next(t) {
-		if len(buckets) == maxRevenueBuckets {
-			return nil, gamedata.Invalid("to", "the range holds more than %d periods of a %s; ask for a shorter range or a longer interval",
-				maxRevenueBuckets, q.Interval)
-		}
-		buckets = append(buckets, gamedata.RevenueBucket{Start: t})
+	buckets := make([]gamedata.RevenueBucket, len(periods))
+	for i, start := range periods {
+		buckets[i].Start = start
 	}
-	first, last := buckets[0].Start, buckets[len(buckets)-1].Start
+	first, last := periods[0], periods[len(periods)-1]
 	body := map[string]any{
 		"size":  0,
 		"query": map[string]any{"bool": map[string]any{"filter": []any{timeRange("created_at", q.From, q.To)}}},

@@ -2,11 +2,11 @@ package opensearch_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -48,16 +48,29 @@ func TestSearch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return searchtest.Backend{Store: st, Searcher: searcher, Sync: func(t *testing.T) {
-			t.Helper()
-			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-			defer cancel()
-			if err := ix.Drain(ctx); err != nil {
-				t.Fatalf("drain the change feed: %v", err)
-			}
-			if err := c.Refresh(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}}
+		return searchtest.Backend{Store: st, Searcher: searcher, Sync: func(t *testing.T) { opensearchtest.Sync(t, ix, c) }}
 	})
+}
+
+func TestSearcherReportsAnOutageAsUnavailable(t *testing.T) {
+	cl := newCluster(t)
+	p := newProxy(t, cl.cfg.URLs[0])
+	c := cl.via(p.url())
+	if err := c.Setup(t.Context(), start); err != nil {
+		t.Fatal(err)
+	}
+	p.stop()
+	s := opensearch.NewSearcher(c)
+	_, errPlayers := s.SearchPlayers(t.Context(), gamedata.PlayerQuery{Email: "a@b.example"}, gamedata.PageRequest{})
+	_, errOrders := s.SearchOrders(t.Context(), gamedata.OrderQuery{}, gamedata.PageRequest{})
+	_, errRevenue := s.Revenue(t.Context(), gamedata.RevenueQuery{From: start, To: start.AddDate(0, 0, 1), Interval: gamedata.IntervalDay})
+	for what, err := range map[string]error{"players": errPlayers, "orders": errOrders, "revenue": errRevenue, "ping": c.Ping(t.Context())} {
+		if !errors.Is(err, gamedata.ErrUnavailable) {
+			t.Errorf("%s with the cluster away: %v, want %v", what, err, gamedata.ErrUnavailable)
+		}
+	}
+	// A page token from elsewhere is bad input, whatever the cluster's state.
+	if _, err := s.SearchOrders(t.Context(), gamedata.OrderQuery{}, gamedata.PageRequest{Token: "not-a-token"}); !errors.Is(err, gamedata.ErrInvalid) {
+		t.Errorf("a bad page token: %v, want %v", err, gamedata.ErrInvalid)
+	}
 }

@@ -73,3 +73,17 @@ func Open(tb testing.TB, cfg opensearch.Config) *opensearch.Client {
 	})
 	return c
 }
+
+// Sync makes every change in ix's feed so far searchable in c: it drains
+// the feed through ix and refreshes the indices.
+func Sync(tb testing.TB, ix *opensearch.Indexer, c *opensearch.Client) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(tb.Context(), 2*time.Minute)
+	defer cancel()
+	if err := ix.Drain(ctx); err != nil {
+		tb.Fatalf("drain the change feed: %v", err)
+	}
+	if err := c.Refresh(ctx); err != nil {
+		tb.Fatal(err)
+	}
+}
