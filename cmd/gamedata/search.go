@@ -25,6 +25,8 @@ type searchConfig struct {
 	Kind       string
 	OpenSearch openSearchConfig
 	Feed       feedConfig
+	// Indexer runs the indexer and the lifecycle inside serve.
+	Indexer bool
 }
 
 func (c *searchConfig) addFlags(fs *pflag.FlagSet) {
@@ -33,6 +35,9 @@ func (c *searchConfig) addFlags(fs *pflag.FlagSet) {
 			"auto: sqlite with the SQLite store, none otherwise (the search endpoints answer 503)")
 	c.OpenSearch.addFlags(fs)
 	c.Feed.addFlags(fs)
+	fs.BoolVar(&c.Indexer, "indexer", true,
+		"with --search opensearch, run the indexer and the index lifecycle in this process; "+
+			"turn it off on all but one node of a region, or where \"gamedata indexer\" runs")
 }
 
 // openSearchConfig holds the flags of the OpenSearch (or Elasticsearch)
@@ -200,11 +205,13 @@ func openSearch(c searchConfig, sc storeConfig, retention time.Duration, store g
 		if err != nil {
 			return nil, err
 		}
-		f, err := newFeeder(c.Feed, sc, retention, client, store, clock, log, reg)
-		if err != nil {
-			return nil, errors.Join(err, client.Close())
+		b := &searchBackend{searcher: opensearch.NewSearcher(client), ready: client.Ping, close: client.Close}
+		if c.Indexer {
+			if b.feeder, err = newFeeder(c.Feed, sc, retention, client, store, clock, log, reg); err != nil {
+				return nil, errors.Join(err, client.Close())
+			}
 		}
-		return &searchBackend{searcher: opensearch.NewSearcher(client), ready: client.Ping, feeder: f, close: client.Close}, nil
+		return b, nil
 	default:
 		log.Info("no search backend: the search endpoints answer 503", "store", sc.Kind)
 		return none, nil
