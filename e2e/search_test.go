@@ -48,17 +48,7 @@ var searchKinds = []searchKind{
 		if err != nil {
 			t.Fatal(err)
 		}
-		return opensearch.NewSearcher(c), func(t *testing.T) {
-			t.Helper()
-			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-			defer cancel()
-			if err := ix.Drain(ctx); err != nil {
-				t.Fatalf("drain the change feed: %v", err)
-			}
-			if err := c.Refresh(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
+		return opensearch.NewSearcher(c), func(t *testing.T) { opensearchtest.Sync(t, ix, c) }
 	}},
 }
 
