@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"time"
@@ -66,8 +67,27 @@ type Config struct {
 	// metrics and tracing).
 	Observer gocql.QueryObserver
 
-	// Clock decides what has expired; default gamedata.SystemClock.
+	// Clock decides what has expired and stamps change records; default
+	// gamedata.SystemClock.
 	Clock gamedata.Clock
+
+	// FeedConsumers names the consumers of the change feed (one per region)
+	// known before they first read it: the records wait for them from the
+	// start. A consumer becomes known anyway at its first read.
+	FeedConsumers []string
+	// FeedRetention is how long change records are kept while no consumer
+	// is known (search is not configured); default 7 days. Once one is,
+	// records go only when every known consumer has passed them.
+	FeedRetention time.Duration
+	// FeedMargin is how late a change record may become visible after the
+	// time in its id and still be read (see feed.go); default the longest
+	// a write may take, (Retries+1) x Timeout, plus 5s of clock skew. Raise
+	// it where records reach a region late (replication across regions).
+	FeedMargin time.Duration
+
+	// Logger gets what the store's background work has to say (the removal
+	// of change records); default slog.Default().
+	Logger *slog.Logger
 }
 
 // Defaults.
@@ -76,6 +96,12 @@ const (
 	defaultTimeout  = 5 * time.Second
 	defaultNumConns = 2
 	defaultRetries  = 2
+	// defaultFeedRetention is how long records are kept while no consumer
+	// reads the feed, as in the SQLite store.
+	defaultFeedRetention = 7 * 24 * time.Hour
+	// clockSkew is what FeedMargin allows for the clocks of the application
+	// servers to differ.
+	clockSkew = 5 * time.Second
 )
 
 // identifier is what a keyspace name may be: CQL's unquoted identifier,
@@ -118,6 +144,23 @@ func (c Config) settings() (settings, error) {
 	}
 	if s.Clock == nil {
 		s.Clock = gamedata.SystemClock{}
+	}
+	if s.FeedRetention == 0 {
+		s.FeedRetention = defaultFeedRetention
+	}
+	if s.FeedMargin == 0 {
+		s.FeedMargin = time.Duration(s.Retries+1)*s.Timeout + clockSkew
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	for _, c := range c.FeedConsumers {
+		if err := checkConsumer(c); err != nil {
+			errs = append(errs, fmt.Errorf("feed consumer %q: %w", c, err))
+		}
+	}
+	if s.FeedRetention < 0 || s.FeedMargin < 0 {
+		errs = append(errs, errors.New("negative feed retention or margin"))
 	}
 	nameSerial := "SERIAL"
 	if c.Keyspaces {

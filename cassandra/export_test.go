@@ -1,6 +1,10 @@
 package cassandra
 
-import gocql "github.com/apache/cassandra-gocql-driver/v2"
+import (
+	"context"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+)
 
 // Hooks for the tests of package cassandra_test (which may import
 // cassandratest, itself an importer of this package).
@@ -13,6 +17,33 @@ func StatementCQL() []string {
 	}
 	return out
 }
+
+// ScanCQL lists the text of the store's scans (token ranges of a table,
+// for offline jobs), a subset of StatementCQL.
+func ScanCQL() []string {
+	var out []string
+	for _, st := range statements {
+		if st.scan {
+			out = append(out, st.cql)
+		}
+	}
+	return out
+}
+
+// SetFeedOff stops (true) or resumes the writing of change records, for the
+// benchmark of what they cost. Not safe while the store writes.
+func (s *Store) SetFeedOff(off bool) { s.feed.off = off }
+
+// RemoveChanges runs one removal of the change records every consumer has
+// passed (the store runs one a minute), and returns how many partitions it
+// deleted.
+func (s *Store) RemoveChanges(ctx context.Context) (int, error) { return s.removeChanges(ctx) }
+
+// The change feed's layout.
+const (
+	FeedBucket = feedBucket
+	FeedShards = feedShards
+)
 
 // Session is the store's driver session.
 func (s *Store) Session() *gocql.Session { return s.session }

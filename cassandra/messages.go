@@ -61,10 +61,11 @@ func pairOf(a, b string) owner {
 }
 
 // SendMessage stores m in the receiver's inbox, the sender's sent list and
-// their conversation, with the bucket index rows that lead to them, in one
-// LOGGED batch: all of it is stored, or (on error) none of it is visible
-// for long, as the batch log replays a batch that reached it. Each row
-// carries the TTL of m.ExpiresAt.
+// their conversation, with the bucket index rows that lead to them and its
+// change record, in one LOGGED batch: all of it is stored, or (on error)
+// none of it is visible for long, as the batch log replays a batch that
+// reached it. Each row carries the TTL of m.ExpiresAt (the change record
+// none: it goes once indexed).
 func (s *Store) SendMessage(ctx context.Context, m gamedata.Message) error {
 	now := s.clock.Now()
 	bucket := bucketOf(m.CreatedAt, messageBucket)
@@ -81,9 +82,11 @@ func (s *Store) SendMessage(ctx context.Context, m gamedata.Message) error {
 			m.CreatedAt, expiresValue(m.ExpiresAt), ttl(m.ExpiresAt, now))...)
 		w.t.addBucket(b, w.o, m.CreatedAt, m.ExpiresAt, now)
 	}
+	recorded := s.addChange(b, gamedata.Change{Kind: gamedata.ChangeMessage, Player: key(m.From), Message: &m})
 	if err := b.exec(ctx); err != nil {
 		return s.fail("send message from "+m.From+" to "+m.To, err)
 	}
+	recorded()
 	return nil
 }
 

@@ -16,7 +16,8 @@ import (
 // carries the whole order; the order row itself is then written IF NOT
 // EXISTS, by the claimant or by any later caller with the same key, so the
 // order exists and is returned even when the claimant died between the two
-// writes.
+// writes. The change record of an order goes in the batch of its row, or
+// just before the row's (or the payment's) lightweight transaction.
 const orderColumns = `id, user_name, item, amount, price, status, created, updated`
 
 var (
@@ -67,9 +68,13 @@ func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKe
 	op := "create order for " + o.UserName
 	user := key(o.UserName)
 	if idempotencyKey == "" {
-		if err := s.query(insertOrder, append([]any{user}, orderArgs(o)...)...).ExecContext(ctx); err != nil {
+		b := s.batch(gocql.LoggedBatch)
+		b.add(insertOrder, append([]any{user}, orderArgs(o)...)...)
+		recorded := s.addChange(b, orderChange(o))
+		if err := b.exec(ctx); err != nil {
 			return gamedata.Order{}, false, s.fail(op, err)
 		}
+		recorded()
 		return o, true, nil
 	}
 	if !utf8.ValidString(idempotencyKey) {
@@ -86,6 +91,9 @@ func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKe
 	}
 	// Write the claimed order unless it is there already, as it was first
 	// made or as it is now (paid, maybe).
+	if err := s.recordChange(ctx, orderChange(o)); err != nil {
+		return gamedata.Order{}, false, s.fail(op, err)
+	}
 	stored := map[string]any{}
 	applied, err := s.query(insertOrderLWT, append([]any{user}, orderArgs(o)...)...).MapScanCASContext(ctx, stored)
 	if err != nil {
@@ -139,6 +147,9 @@ func (s *Store) PayOrder(ctx context.Context, user string, id uuid.UUID, at time
 	op := "pay order " + id.String() + " of " + user
 	if !isTimeUUID(id) {
 		return gamedata.Order{}, s.fail(op, gamedata.ErrNotFound)
+	}
+	if err := s.recordChange(ctx, gamedata.Change{Kind: gamedata.ChangeOrder, Player: key(user), OrderID: id}); err != nil {
+		return gamedata.Order{}, s.fail(op, err)
 	}
 	current := map[string]any{}
 	applied, err := s.query(payOrder, string(gamedata.OrderPaid), at, key(user), [16]byte(id),

@@ -12,7 +12,8 @@ import (
 // Players are keyed by NameKey(name). Every write of a player row is a
 // lightweight transaction at the name's serial consistency, so that the
 // claim (IF NOT EXISTS) and later changes (IF EXISTS) are ordered by Paxos
-// alone, never against a plain write's client timestamp.
+// alone, never against a plain write's client timestamp. Their change
+// record is therefore written just before them (see feed.go).
 var (
 	insertPlayer = lwt(namePaxos, `INSERT INTO players
 		(name_key, id, name, email, phone, age, password_hash, created, updated)
@@ -41,6 +42,9 @@ func orUnset[T any](p *T) any {
 // CreatePlayer claims p's name; ErrConflict when it is taken ignoring case,
 // in any region (the claim is SERIAL by default).
 func (s *Store) CreatePlayer(ctx context.Context, p gamedata.Player) error {
+	if err := s.recordChange(ctx, playerChange(p.Name)); err != nil {
+		return s.fail("create player "+p.Name, err)
+	}
 	applied, err := s.query(insertPlayer, key(p.Name), [16]byte(p.ID), p.Name, p.Email, p.Phone,
 		orUnset(p.Age), p.PasswordHash, p.CreatedAt, p.UpdatedAt).MapScanCASContext(ctx, map[string]any{})
 	if err != nil {
@@ -64,8 +68,12 @@ func (s *Store) GetPlayer(ctx context.Context, name string) (gamedata.Player, er
 }
 
 // UpdatePlayer changes the fields u sets and returns the player as stored;
-// ErrNotFound (and nothing written) when there is no such player.
+// ErrNotFound (and no player written: the change record written before
+// names nobody, and the indexer skips it) when there is no such player.
 func (s *Store) UpdatePlayer(ctx context.Context, name string, u gamedata.PlayerUpdate) (gamedata.Player, error) {
+	if err := s.recordChange(ctx, playerChange(name)); err != nil {
+		return gamedata.Player{}, s.fail("update player "+name, err)
+	}
 	applied, err := s.query(updatePlayer, orUnset(u.Email), orUnset(u.Phone), orUnset(u.Age),
 		orUnset(u.PasswordHash), u.UpdatedAt, key(name)).MapScanCASContext(ctx, map[string]any{})
 	switch {

@@ -90,6 +90,14 @@ var migrations = []migration{
 				"expires timestamp"},
 		{name: "meta", key: "(key)", columns: "key text, value text, updated timestamp"},
 	}},
+	{"the change feed: records, the index of their partitions, the positions of its consumers", []table{
+		{name: "feed_changes", key: "(bucket, shard), id", columns: "bucket int, shard int, id timeuuid, kind text, " +
+			"player text, order_id timeuuid, message_id timeuuid, sender text, receiver text, body text, " +
+			"created timestamp, expires timestamp"},
+		{name: "feed_buckets", key: "(shard), bucket", columns: "shard int, bucket int"},
+		{name: "feed_consumers", key: "(feed), consumer", columns: "feed text, consumer text, watermark timestamp, " +
+			"updated timestamp, removed_below timestamp static"},
+	}},
 }
 
 // Columns shared by tables: of an order (after its keys), of a message

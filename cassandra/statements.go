@@ -10,8 +10,8 @@ import (
 // markers, prepared by the driver on first use of each connection and
 // reused after. Every statement is made by read, write or lwt below, which
 // list it in statements, so that a test can check them all against the
-// live schema (every WHERE names the whole partition key; no ALLOW
-// FILTERING).
+// live schema (every WHERE names the whole partition key, or, for a scan,
+// bounds its token; no ALLOW FILTERING).
 type statement struct {
 	cql string
 	// idempotent statements may be retried: running one twice stores the
@@ -20,6 +20,8 @@ type statement struct {
 	// serial is the scope of a lightweight transaction; noPaxos for the
 	// others.
 	serial serialScope
+	// scan reads a range of partition tokens: for offline jobs only.
+	scan bool
 }
 
 // serialScope says which serial consistency a lightweight transaction uses.
@@ -44,6 +46,10 @@ func define(st *statement) *statement {
 
 // read is a SELECT; reads are idempotent.
 func read(cql string) *statement { return define(&statement{cql: cql, idempotent: true}) }
+
+// scan is a SELECT of a range of tokens (token(key) > ? AND token(key) <=
+// ?), a part of a scan of a whole table, which only offline jobs run.
+func scan(cql string) *statement { return define(&statement{cql: cql, idempotent: true, scan: true}) }
 
 // write is an INSERT, UPDATE or DELETE without condition that writes fixed
 // values (no counter, no list append), so it is idempotent.

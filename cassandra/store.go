@@ -27,6 +27,7 @@ type Store struct {
 	cfg     settings
 	session *gocql.Session
 	clock   gamedata.Clock
+	feed    *feed
 	closed  atomic.Bool
 }
 
@@ -44,7 +45,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, connectError(ctx, set, err)
 	}
-	s := &Store{cfg: set, session: session, clock: set.Clock}
+	s := &Store{cfg: set, session: session, clock: set.Clock, feed: newFeed()}
 	if err := s.checkSchema(ctx); err != nil {
 		session.Close()
 		return nil, err
@@ -55,6 +56,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, s.fail(fmt.Sprintf("prepare %q", st.cql), err)
 		}
 	}
+	// The removal of change records outlives ctx, which only bounds Open.
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.feed.stop, s.feed.done = stop, make(chan struct{})
+	go s.removeLoop(bg, s.feed.done)
 	return s, nil
 }
 
@@ -73,9 +78,14 @@ func connectError(ctx context.Context, set settings, err error) error {
 	return fmt.Errorf("cassandra: connect to %v: %w", set.Hosts, gamedata.Unavailable("cassandra", err))
 }
 
-// Close closes every connection; calls after it fail with ErrUnavailable.
+// Close stops the store's background work and closes every connection;
+// calls after it fail with ErrUnavailable.
 func (s *Store) Close() error {
 	if !s.closed.Swap(true) {
+		if s.feed != nil && s.feed.stop != nil {
+			s.feed.stop()
+			<-s.feed.done
+		}
 		s.session.Close()
 	}
 	return nil
