@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/gamedata-dev/gamedata"
 	"github.com/gamedata-dev/gamedata/cassandra"
 	"github.com/gamedata-dev/gamedata/cassandra/cassandratest"
@@ -51,13 +49,7 @@ func TestSearchOnCassandra(t *testing.T) {
 	searcher := opensearch.NewSearcher(c)
 	searchtest.Run(t, func(t *testing.T, clock gamedata.Clock) searchtest.Backend {
 		st := openCassandra(t, ks, clock)
-		ix, err := opensearch.NewIndexer(c, st, st, opensearch.IndexerConfig{
-			Consumer: "search-test", Clock: clock, Registerer: prometheus.NewRegistry(),
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		ix := newIndexer(t, c, st, nil)
 		return searchtest.Backend{Store: st, Searcher: searcher, Sync: func(t *testing.T) { opensearchtest.Sync(t, ix, c) }}
 	})
 }
