@@ -238,8 +238,13 @@ func TestFeedRemovesWhatEveryConsumerPassed(t *testing.T) {
 			w.create(names[len(names)-1], at.Add(time.Duration(i)*time.Millisecond))
 		}
 	}
-	old, b0, b1 := t0.Add(-2*time.Hour), t0, t0.Add(cassandra.FeedBucket)
-	write(old, 8)
+	// old: a record of one player (so one shard) a minute for 600 minutes,
+	// up to two hours back: more buckets than one removal step takes.
+	old, b0, b1 := t0.Add(-2*time.Hour-600*cassandra.FeedBucket), t0, t0.Add(cassandra.FeedBucket)
+	write(old, 1)
+	for i := 1; i < 600; i++ {
+		w.update(names[0], old.Add(time.Duration(i)*cassandra.FeedBucket))
+	}
 	write(b0, 8)
 	write(b1, 8)
 	bucket := func(at time.Time) int32 { return cassandra.BucketOf(at, cassandra.FeedBucket) }
@@ -266,7 +271,9 @@ func TestFeedRemovesWhatEveryConsumerPassed(t *testing.T) {
 	if n := remove(alone); n == 0 {
 		t.Errorf("with no consumer known, nothing older than the retention was removed")
 	}
-	wantParts("no consumer, past the retention", old, false)
+	for _, i := range []int{0, 300, 599} {
+		wantParts("no consumer, past the retention", old.Add(time.Duration(i)*cassandra.FeedBucket), false)
+	}
 	wantParts("no consumer, within the retention", b0, true)
 
 	cfg.FeedConsumers = []string{"eu"}
@@ -344,5 +351,42 @@ func TestFeedStatusEstimatesALargeBacklog(t *testing.T) {
 				left, st.Pending, st.Oldest, first)
 		}
 		r.next(1000)
+	}
+}
+
+// A consumer far behind reads every record, in order, though they span more
+// buckets than one read of feed_buckets takes, and fewer records than a
+// batch.
+func TestFeedReadsAFarBacklogInOrder(t *testing.T) {
+	start := time.Now().Add(-48 * time.Hour).Truncate(time.Millisecond)
+	clock := storetest.NewClock(start)
+	s := openShared(t, clock)
+	w := feedWriter{t, s, clock}
+	name := "Far_" + fmt.Sprint(time.Now().UnixNano()%1e9)
+	const n = 700 // one record a minute: 700 buckets
+	for i := range n {
+		if i == 0 {
+			w.create(name, start)
+			continue
+		}
+		w.update(name, start.Add(time.Duration(i)*cassandra.FeedBucket))
+	}
+	clock.Set(time.Now())
+	r := newFeedReader(t, s, "far-"+fmt.Sprint(time.Now().UnixNano()))
+	var got []gamedata.Change
+	for {
+		b := r.next(1000)
+		if len(b) == 0 {
+			break
+		}
+		got = append(got, changesOf(b, name)...)
+	}
+	if len(got) != n {
+		t.Fatalf("read %d of the %d records", len(got), n)
+	}
+	for i, c := range got {
+		if want := start.Add(time.Duration(i) * cassandra.FeedBucket); !gamedata.IDTime(c.ID).Equal(want) {
+			t.Fatalf("record %d is from %v, want %v", i, gamedata.IDTime(c.ID), want)
+		}
 	}
 }
