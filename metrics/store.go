@@ -1,0 +1,442 @@
+// Package metrics holds what gamedata measures about itself beyond HTTP
+// (which package api counts): the calls of the primary store and of search,
+// the background jobs, and whether each backend answers. Every metric is
+// named in docs/observability.md, and the dashboard and alert rules of
+// deploy/ are built on them.
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gamedata-dev/gamedata"
+)
+
+// Result label values of gamedata_store_requests_total. A caller's mistake
+// (not_found, conflict, invalid) and a caller that gave up (canceled) are
+// told apart from the backend failing (unavailable, error), which is what
+// the alerts watch.
+const (
+	ResultOK          = "ok"
+	ResultNotFound    = "not_found"
+	ResultConflict    = "conflict"
+	ResultInvalid     = "invalid"
+	ResultUnavailable = "unavailable"
+	ResultCanceled    = "canceled"
+	ResultError       = "error"
+)
+
+var results = []string{ResultOK, ResultNotFound, ResultConflict, ResultInvalid, ResultUnavailable, ResultCanceled, ResultError}
+
+// resultOf classifies the outcome of one call.
+func resultOf(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, gamedata.ErrNotFound):
+		return 1
+	case errors.Is(err, gamedata.ErrConflict):
+		return 2
+	case errors.Is(err, gamedata.ErrInvalid):
+		return 3
+	case errors.Is(err, gamedata.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return 4
+	case errors.Is(err, context.Canceled):
+		return 5
+	}
+	return 6
+}
+
+// storeBuckets reach below the HTTP buckets: a store call is a part of a
+// request, often well under a millisecond.
+var storeBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
+// StoreMetrics are the store-call metrics of one registry. They label every
+// call with the backend ("sqlite", "cassandra", "opensearch"), the operation
+// (the method, in snake case: "get_player") and its result.
+type StoreMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+// NewStoreMetrics registers the store-call metrics with reg, or takes the
+// ones registered there already.
+func NewStoreMetrics(reg prometheus.Registerer) (*StoreMetrics, error) {
+	requests, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gamedata_store_requests_total",
+		Help: "Calls of the primary store and of search, by backend, operation and result " +
+			"(ok, not_found, conflict, invalid, unavailable, canceled, error).",
+	}, []string{"backend", "op", "result"}))
+	if err != nil {
+		return nil, err
+	}
+	duration, err := register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "gamedata_store_request_duration_seconds",
+		Help:    "Time a call of the primary store or of search took, by backend and operation.",
+		Buckets: storeBuckets,
+	}, []string{"backend", "op"}))
+	if err != nil {
+		return nil, err
+	}
+	return &StoreMetrics{requests: requests, duration: duration}, nil
+}
+
+// register registers c with reg, or returns the equal collector that reg
+// holds already, so that several parts of a process may ask for the same
+// metrics.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var dup prometheus.AlreadyRegisteredError
+	if errors.As(err, &dup) {
+		if existing, ok := dup.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, fmt.Errorf("metrics: register: %w", err)
+}
+
+// op is the metrics of one operation of one backend, looked up once so that
+// a call costs no label lookup.
+type op struct {
+	duration prometheus.Observer
+	results  []prometheus.Counter // by resultOf
+}
+
+func (m *StoreMetrics) op(backend, name string) *op {
+	o := &op{duration: m.duration.WithLabelValues(backend, name), results: make([]prometheus.Counter, len(results))}
+	// Every series exists from the start, at 0, so that rates and ratios
+	// are defined before the first failure.
+	for i, r := range results {
+		o.results[i] = m.requests.WithLabelValues(backend, name, r)
+	}
+	return o
+}
+
+func (o *op) done(start time.Time, err error) {
+	o.duration.Observe(time.Since(start).Seconds())
+	o.results[resultOf(err)].Inc()
+}
+
+// call times f as one call of o.
+func call[T any](o *op, f func() (T, error)) (T, error) {
+	start := time.Now()
+	v, err := f()
+	o.done(start, err)
+	return v, err
+}
+
+// exec is call for a method that returns only an error.
+func exec(o *op, f func() error) error {
+	start := time.Now()
+	err := f()
+	o.done(start, err)
+	return err
+}
+
+// Instrument returns s measured under backend. The result implements
+// gamedata.Searcher and gamedata.ChangeFeed exactly when s does, so that
+// code that looks for them still finds them; other optional methods of s
+// (PurgeExpired, ListAllPlayers) are reached through Unwrap.
+func (m *StoreMetrics) Instrument(backend string, s gamedata.Store) gamedata.Store {
+	is := &Store{inner: s, ops: m.storeOps(backend)}
+	searcher, isSearcher := s.(gamedata.Searcher)
+	feed, isFeed := s.(gamedata.ChangeFeed)
+	switch {
+	case isSearcher && isFeed:
+		return &storeSearcherFeed{is, m.searcher(backend, searcher), m.feed(backend, feed)}
+	case isSearcher:
+		return &storeSearcher{is, m.searcher(backend, searcher)}
+	case isFeed:
+		return &storeFeed{is, m.feed(backend, feed)}
+	}
+	return is
+}
+
+// InstrumentSearcher returns s measured under backend; a searcher measured
+// already (an instrumented store) is returned as it is.
+func (m *StoreMetrics) InstrumentSearcher(backend string, s gamedata.Searcher) gamedata.Searcher {
+	switch s.(type) {
+	case *Searcher, *storeSearcher, *storeSearcherFeed:
+		return s
+	}
+	return m.searcher(backend, s)
+}
+
+// The combinations of optional interfaces Instrument may return.
+type (
+	storeSearcher struct {
+		*Store
+		*Searcher
+	}
+	storeFeed struct {
+		*Store
+		*Feed
+	}
+	storeSearcherFeed struct {
+		*Store
+		*Searcher
+		*Feed
+	}
+)
+
+// Unwrap returns the store that s measures.
+func Unwrap(s gamedata.Store) gamedata.Store {
+	for {
+		u, ok := s.(interface{ Unwrap() gamedata.Store })
+		if !ok {
+			return s
+		}
+		s = u.Unwrap()
+	}
+}
+
+// Operations of the store.
+const (
+	opCreatePlayer = iota
+	opGetPlayer
+	opUpdatePlayer
+	opCreateSession
+	opGetSession
+	opDeleteSession
+	opCreateAPIKey
+	opGetAPIKey
+	opListAPIKeys
+	opRevokeAPIKey
+	opCreateOrder
+	opGetOrder
+	opListOrders
+	opPayOrder
+	opSendMessage
+	opInbox
+	opSent
+	opConversation
+	opAppendEvents
+	opListEvents
+	opPutMeta
+	opGetMeta
+	opPing
+	nStoreOps
+)
+
+var storeOpNames = [nStoreOps]string{
+	"create_player", "get_player", "update_player",
+	"create_session", "get_session", "delete_session",
+	"create_api_key", "get_api_key", "list_api_keys", "revoke_api_key",
+	"create_order", "get_order", "list_orders", "pay_order",
+	"send_message", "inbox", "sent", "conversation",
+	"append_events", "list_events",
+	"put_meta", "get_meta",
+	"ping",
+}
+
+func (m *StoreMetrics) storeOps(backend string) *[nStoreOps]*op {
+	var ops [nStoreOps]*op
+	for i, name := range storeOpNames {
+		ops[i] = m.op(backend, name)
+	}
+	return &ops
+}
+
+// Store is a gamedata.Store that measures every call of the store it wraps.
+type Store struct {
+	inner gamedata.Store
+	ops   *[nStoreOps]*op
+}
+
+var _ gamedata.Store = (*Store)(nil)
+
+// Unwrap returns the store s measures.
+func (s *Store) Unwrap() gamedata.Store { return s.inner }
+
+// Close closes the store; it is not measured.
+func (s *Store) Close() error { return s.inner.Close() }
+
+// Ping measures the store's Ping.
+func (s *Store) Ping(ctx context.Context) error {
+	return exec(s.ops[opPing], func() error { return s.inner.Ping(ctx) })
+}
+
+// CreatePlayer measures the store's CreatePlayer.
+func (s *Store) CreatePlayer(ctx context.Context, p gamedata.Player) error {
+	return exec(s.ops[opCreatePlayer], func() error { return s.inner.CreatePlayer(ctx, p) })
+}
+
+// GetPlayer measures the store's GetPlayer.
+func (s *Store) GetPlayer(ctx context.Context, name string) (gamedata.Player, error) {
+	return call(s.ops[opGetPlayer], func() (gamedata.Player, error) { return s.inner.GetPlayer(ctx, name) })
+}
+
+// UpdatePlayer measures the store's UpdatePlayer.
+func (s *Store) UpdatePlayer(ctx context.Context, name string, u gamedata.PlayerUpdate) (gamedata.Player, error) {
+	return call(s.ops[opUpdatePlayer], func() (gamedata.Player, error) { return s.inner.UpdatePlayer(ctx, name, u) })
+}
+
+// CreateSession measures the store's CreateSession.
+func (s *Store) CreateSession(ctx context.Context, ss gamedata.Session) error {
+	return exec(s.ops[opCreateSession], func() error { return s.inner.CreateSession(ctx, ss) })
+}
+
+// GetSession measures the store's GetSession.
+func (s *Store) GetSession(ctx context.Context, tokenHash string) (gamedata.Session, error) {
+	return call(s.ops[opGetSession], func() (gamedata.Session, error) { return s.inner.GetSession(ctx, tokenHash) })
+}
+
+// DeleteSession measures the store's DeleteSession.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
+	return exec(s.ops[opDeleteSession], func() error { return s.inner.DeleteSession(ctx, tokenHash) })
+}
+
+// CreateAPIKey measures the store's CreateAPIKey.
+func (s *Store) CreateAPIKey(ctx context.Context, k gamedata.APIKey) error {
+	return exec(s.ops[opCreateAPIKey], func() error { return s.inner.CreateAPIKey(ctx, k) })
+}
+
+// GetAPIKey measures the store's GetAPIKey.
+func (s *Store) GetAPIKey(ctx context.Context, hash string) (gamedata.APIKey, error) {
+	return call(s.ops[opGetAPIKey], func() (gamedata.APIKey, error) { return s.inner.GetAPIKey(ctx, hash) })
+}
+
+// ListAPIKeys measures the store's ListAPIKeys.
+func (s *Store) ListAPIKeys(ctx context.Context) ([]gamedata.APIKey, error) {
+	return call(s.ops[opListAPIKeys], func() ([]gamedata.APIKey, error) { return s.inner.ListAPIKeys(ctx) })
+}
+
+// RevokeAPIKey measures the store's RevokeAPIKey.
+func (s *Store) RevokeAPIKey(ctx context.Context, id uuid.UUID, at time.Time) error {
+	return exec(s.ops[opRevokeAPIKey], func() error { return s.inner.RevokeAPIKey(ctx, id, at) })
+}
+
+// CreateOrder measures the store's CreateOrder.
+func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKey string) (gamedata.Order, bool, error) {
+	var created bool
+	stored, err := call(s.ops[opCreateOrder], func() (gamedata.Order, error) {
+		var (
+			stored gamedata.Order
+			err    error
+		)
+		stored, created, err = s.inner.CreateOrder(ctx, o, idempotencyKey)
+		return stored, err
+	})
+	return stored, created, err
+}
+
+// GetOrder measures the store's GetOrder.
+func (s *Store) GetOrder(ctx context.Context, user string, id uuid.UUID) (gamedata.Order, error) {
+	return call(s.ops[opGetOrder], func() (gamedata.Order, error) { return s.inner.GetOrder(ctx, user, id) })
+}
+
+// ListOrders measures the store's ListOrders.
+func (s *Store) ListOrders(ctx context.Context, user string, p gamedata.PageRequest) (gamedata.Page[gamedata.Order], error) {
+	return call(s.ops[opListOrders], func() (gamedata.Page[gamedata.Order], error) { return s.inner.ListOrders(ctx, user, p) })
+}
+
+// PayOrder measures the store's PayOrder.
+func (s *Store) PayOrder(ctx context.Context, user string, id uuid.UUID, at time.Time) (gamedata.Order, error) {
+	return call(s.ops[opPayOrder], func() (gamedata.Order, error) { return s.inner.PayOrder(ctx, user, id, at) })
+}
+
+// SendMessage measures the store's SendMessage.
+func (s *Store) SendMessage(ctx context.Context, m gamedata.Message) error {
+	return exec(s.ops[opSendMessage], func() error { return s.inner.SendMessage(ctx, m) })
+}
+
+// Inbox measures the store's Inbox.
+func (s *Store) Inbox(ctx context.Context, player string, p gamedata.PageRequest) (gamedata.Page[gamedata.Message], error) {
+	return call(s.ops[opInbox], func() (gamedata.Page[gamedata.Message], error) { return s.inner.Inbox(ctx, player, p) })
+}
+
+// Sent measures the store's Sent.
+func (s *Store) Sent(ctx context.Context, player string, p gamedata.PageRequest) (gamedata.Page[gamedata.Message], error) {
+	return call(s.ops[opSent], func() (gamedata.Page[gamedata.Message], error) { return s.inner.Sent(ctx, player, p) })
+}
+
+// Conversation measures the store's Conversation.
+func (s *Store) Conversation(ctx context.Context, a, b string, p gamedata.PageRequest) (gamedata.Page[gamedata.Message], error) {
+	return call(s.ops[opConversation], func() (gamedata.Page[gamedata.Message], error) { return s.inner.Conversation(ctx, a, b, p) })
+}
+
+// AppendEvents measures the store's AppendEvents.
+func (s *Store) AppendEvents(ctx context.Context, events []gamedata.Event) error {
+	return exec(s.ops[opAppendEvents], func() error { return s.inner.AppendEvents(ctx, events) })
+}
+
+// ListEvents measures the store's ListEvents.
+func (s *Store) ListEvents(ctx context.Context, player string, r gamedata.EventRange, p gamedata.PageRequest) (gamedata.Page[gamedata.Event], error) {
+	return call(s.ops[opListEvents], func() (gamedata.Page[gamedata.Event], error) { return s.inner.ListEvents(ctx, player, r, p) })
+}
+
+// PutMeta measures the store's PutMeta.
+func (s *Store) PutMeta(ctx context.Context, d gamedata.MetaDoc) error {
+	return exec(s.ops[opPutMeta], func() error { return s.inner.PutMeta(ctx, d) })
+}
+
+// GetMeta measures the store's GetMeta.
+func (s *Store) GetMeta(ctx context.Context, key string) (gamedata.MetaDoc, error) {
+	return call(s.ops[opGetMeta], func() (gamedata.MetaDoc, error) { return s.inner.GetMeta(ctx, key) })
+}
+
+// Searcher is a gamedata.Searcher that measures every call of the one it
+// wraps.
+type Searcher struct {
+	inner                    gamedata.Searcher
+	players, orders, revenue *op
+}
+
+var _ gamedata.Searcher = (*Searcher)(nil)
+
+func (m *StoreMetrics) searcher(backend string, s gamedata.Searcher) *Searcher {
+	return &Searcher{inner: s, players: m.op(backend, "search_players"), orders: m.op(backend, "search_orders"),
+		revenue: m.op(backend, "revenue")}
+}
+
+// SearchPlayers measures the searcher's SearchPlayers.
+func (s *Searcher) SearchPlayers(ctx context.Context, q gamedata.PlayerQuery, p gamedata.PageRequest) (gamedata.Page[gamedata.Player], error) {
+	return call(s.players, func() (gamedata.Page[gamedata.Player], error) { return s.inner.SearchPlayers(ctx, q, p) })
+}
+
+// SearchOrders measures the searcher's SearchOrders.
+func (s *Searcher) SearchOrders(ctx context.Context, q gamedata.OrderQuery, p gamedata.PageRequest) (gamedata.Page[gamedata.Order], error) {
+	return call(s.orders, func() (gamedata.Page[gamedata.Order], error) { return s.inner.SearchOrders(ctx, q, p) })
+}
+
+// Revenue measures the searcher's Revenue.
+func (s *Searcher) Revenue(ctx context.Context, q gamedata.RevenueQuery) ([]gamedata.RevenueBucket, error) {
+	return call(s.revenue, func() ([]gamedata.RevenueBucket, error) { return s.inner.Revenue(ctx, q) })
+}
+
+// Feed is a gamedata.ChangeFeed that measures every call of the one it
+// wraps.
+type Feed struct {
+	inner                gamedata.ChangeFeed
+	read, commit, status *op
+}
+
+var _ gamedata.ChangeFeed = (*Feed)(nil)
+
+func (m *StoreMetrics) feed(backend string, f gamedata.ChangeFeed) *Feed {
+	return &Feed{inner: f, read: m.op(backend, "read_changes"), commit: m.op(backend, "commit_changes"),
+		status: m.op(backend, "feed_status")}
+}
+
+// ReadChanges measures the feed's ReadChanges.
+func (f *Feed) ReadChanges(ctx context.Context, consumer string, max int) (gamedata.ChangeBatch, error) {
+	return call(f.read, func() (gamedata.ChangeBatch, error) { return f.inner.ReadChanges(ctx, consumer, max) })
+}
+
+// CommitChanges measures the feed's CommitChanges.
+func (f *Feed) CommitChanges(ctx context.Context, consumer, cursor string) error {
+	return exec(f.commit, func() error { return f.inner.CommitChanges(ctx, consumer, cursor) })
+}
+
+// FeedStatus measures the feed's FeedStatus.
+func (f *Feed) FeedStatus(ctx context.Context, consumer string) (gamedata.FeedStatus, error) {
+	return call(f.status, func() (gamedata.FeedStatus, error) { return f.inner.FeedStatus(ctx, consumer) })
+}
