@@ -20,6 +20,7 @@ import (
 
 	"github.com/gamedata-dev/gamedata"
 	"github.com/gamedata-dev/gamedata/api"
+	"github.com/gamedata-dev/gamedata/metrics"
 	"github.com/gamedata-dev/gamedata/ratelimit"
 )
 
@@ -44,6 +45,7 @@ type serveConfig struct {
 	LogLevel          string
 	ShutdownTimeout   time.Duration
 	PurgeInterval     time.Duration
+	AdminAddr         string
 }
 
 func newServeCmd() *cobra.Command {
@@ -78,6 +80,7 @@ once and writes it to <data-dir>/admin.key (mode 0600).`,
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish after SIGTERM")
 	fs.DurationVar(&c.PurgeInterval, "purge-interval", time.Hour,
 		"how often rows past their retention are deleted from the SQLite store; 0 never")
+	addAdminFlag(fs, &c.AdminAddr)
 	return cmd
 }
 
@@ -137,10 +140,16 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 	defer stop()
 
 	clock := gamedata.SystemClock{}
+	reg := prometheus.NewRegistry()
+	storeMetrics, err := metrics.NewStoreMetrics(reg)
+	if err != nil {
+		return err
+	}
 	store, err := openStore(ctx, c.Store, clock)
 	if err != nil {
 		return err
 	}
+	store = storeMetrics.Instrument(c.Store.Kind, store)
 	// Closed before the summary on a clean stop; the deferred call reports
 	// its error, and closes the store on every other way out.
 	closeStore := sync.OnceValue(store.Close)
@@ -155,7 +164,6 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 		}
 	}
 
-	reg := prometheus.NewRegistry()
 	search, err := openSearch(c.Search, c.Store, c.Retention, store, clock, log, reg)
 	if err != nil {
 		return err
@@ -165,9 +173,22 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 			err = errors.Join(err, fmt.Errorf("close search: %w", cerr))
 		}
 	}()
+	if search.searcher != nil {
+		search.searcher = storeMetrics.InstrumentSearcher(c.Search.Kind, search.searcher)
+	}
 	ready := map[string]func(context.Context) error{"store": store.Ping}
 	if search.ready != nil {
 		ready["search"] = search.ready
+	}
+	if err := reg.Register(metrics.NewBackendUp(ready, 2*time.Second)); err != nil {
+		return fmt.Errorf("register gamedata_backend_up: %w", err)
+	}
+	purge, _ := metrics.Unwrap(store).(purger)
+	var purgeJob *metrics.Job
+	if purge != nil && c.PurgeInterval > 0 {
+		if purgeJob, err = metrics.NewJob(reg, "purge"); err != nil {
+			return err
+		}
 	}
 
 	var limiter gamedata.RateLimiter
@@ -191,6 +212,14 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 		return fmt.Errorf("build API: %w", err)
 	}
 
+	if c.AdminAddr != "" {
+		admin, err := startAdmin(c.AdminAddr, reg, log)
+		if err != nil {
+			return err
+		}
+		defer admin.Close()
+	}
+
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on --addr: %w", err)
@@ -209,8 +238,8 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	var purged atomic.Int64
-	if p, ok := store.(purger); ok && c.PurgeInterval > 0 {
-		wg.Go(func() { purgeLoop(jobs, p, c.PurgeInterval, &purged, log) })
+	if purgeJob != nil {
+		wg.Go(func() { purgeLoop(jobs, purge, c.PurgeInterval, &purged, purgeJob, log) })
 	}
 	if search.feeder != nil {
 		wg.Go(func() { search.feeder.run(jobs) })
@@ -254,7 +283,7 @@ func (h *countingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // purgeLoop deletes expired rows every interval until ctx is done.
-func purgeLoop(ctx context.Context, p purger, every time.Duration, total *atomic.Int64, log *slog.Logger) {
+func purgeLoop(ctx context.Context, p purger, every time.Duration, total *atomic.Int64, job *metrics.Job, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -263,6 +292,9 @@ func purgeLoop(ctx context.Context, p purger, every time.Duration, total *atomic
 			return
 		case <-t.C:
 			n, err := p.PurgeExpired(ctx)
+			if ctx.Err() == nil {
+				job.Done(err)
+			}
 			switch {
 			case err != nil && ctx.Err() == nil:
 				log.Warn("purge expired rows", "err", err)
