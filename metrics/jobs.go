@@ -19,23 +19,25 @@ type Job struct {
 // there already: every job of a process shares them) and returns the
 // counters of job name:
 //
-//	gamedata_job_runs_total{job,result="ok"|"error"}
-//	gamedata_job_last_success_timestamp_seconds{job}
+//	gamedata_job_runs_total{job_name,result="ok"|"error"}
+//	gamedata_job_last_success_timestamp_seconds{job_name}
 //
 // The run counters start at 0; the timestamp appears after the first
-// success.
+// success. The label is job_name, not job, which Prometheus gives every
+// scraped series (the scrape job's name) and would rename ours to
+// exported_job.
 func NewJob(reg prometheus.Registerer, name string) (*Job, error) {
 	runs, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gamedata_job_runs_total",
-		Help: "Runs of background jobs (purge, indexer, lifecycle...), by job and result (ok, error).",
-	}, []string{"job", "result"}))
+		Help: "Runs of background jobs (purge, indexer, lifecycle...), by job_name and result (ok, error).",
+	}, []string{"job_name", "result"}))
 	if err != nil {
 		return nil, err
 	}
 	last, err := register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "gamedata_job_last_success_timestamp_seconds",
 		Help: "When each background job last succeeded, in Unix seconds.",
-	}, []string{"job"}))
+	}, []string{"job_name"}))
 	if err != nil {
 		return nil, err
 	}

@@ -115,16 +115,16 @@ func TestServeMeasuresStoreAndJobs(t *testing.T) {
 	}
 	// The purge runs every 50ms; give it a few runs.
 	for range 100 {
-		if series(scrape(t, s.URL+"/metrics"), "gamedata_job_runs_total")["job=purge,result=ok"] >= 2 {
+		if series(scrape(t, s.URL+"/metrics"), "gamedata_job_runs_total")["job_name=purge,result=ok"] >= 2 {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	mfs = scrape(t, s.URL+"/metrics")
-	if runs := series(mfs, "gamedata_job_runs_total"); runs["job=purge,result=ok"] < 2 || runs["job=purge,result=error"] != 0 {
+	if runs := series(mfs, "gamedata_job_runs_total"); runs["job_name=purge,result=ok"] < 2 || runs["job_name=purge,result=error"] != 0 {
 		t.Errorf("purge runs %v, want at least 2 ok and no error", runs)
 	}
-	if last := series(mfs, "gamedata_job_last_success_timestamp_seconds")["job=purge"]; last == 0 {
+	if last := series(mfs, "gamedata_job_last_success_timestamp_seconds")["job_name=purge"]; last == 0 {
 		t.Error("no last success of the purge")
 	}
 	s.mustStop()
