@@ -23,7 +23,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -442,14 +441,4 @@ func (r *runner) ensurePlayer(ctx context.Context, name string) error {
 		return fmt.Errorf("%w (run the server with --rate-limit 0 for benchmarks)", err)
 	}
 	return err
-}
-
-// sortedKeys lists m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -50,9 +50,9 @@ type PreloadResult struct {
 	Interrupted               bool
 }
 
-// preloadChunk is the players a worker takes at once; the checkpoint
+// maxChunk bounds the players a worker takes at once; the checkpoint
 // advances a chunk at a time.
-const preloadChunk = 500
+const maxChunk = 500
 
 // checkpointEvery bounds how often the checkpoint is written.
 const checkpointEvery = 2 * time.Second
@@ -77,7 +77,10 @@ func Preload(ctx context.Context, cfg PreloadConfig) (PreloadResult, error) {
 		return res, nil
 	}
 	p.done = cp.Players
-	p.nextChunk.Store(int64(cp.Players / preloadChunk))
+	// Chunks small enough to keep every worker busy to the end; the
+	// checkpoint counts players, so a resumed preload may cut them anew.
+	p.chunk = min(max((cfg.Players-cp.Players)/(8*cfg.Workers), 1), maxChunk)
+	p.nextChunk.Store(int64(cp.Players / p.chunk))
 	p.finished = map[int]bool{}
 
 	stop := p.progress(start, cp.Players)
@@ -135,6 +138,7 @@ func (c *PreloadConfig) defaults() error {
 
 type preloader struct {
 	cfg       PreloadConfig
+	chunk     int // players
 	nextChunk atomic.Int64
 
 	mu       sync.Mutex
@@ -191,11 +195,11 @@ func (p *preloader) saveCheckpoint(ctx context.Context, force bool) error {
 func (p *preloader) work(ctx context.Context) error {
 	for ctx.Err() == nil {
 		chunk := int(p.nextChunk.Add(1) - 1)
-		first := chunk * preloadChunk
+		first := chunk * p.chunk
 		if first >= p.cfg.Players {
 			return nil
 		}
-		for i := max(first, p.doneSnapshot()); i < min(first+preloadChunk, p.cfg.Players); i++ {
+		for i := max(first, p.doneSnapshot()); i < min(first+p.chunk, p.cfg.Players); i++ {
 			if err := p.player(ctx, i); err != nil {
 				if ctx.Err() != nil {
 					return nil
@@ -223,9 +227,9 @@ func (p *preloader) finish(chunk int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.finished[chunk] = true
-	for p.finished[p.done/preloadChunk] && p.done < p.cfg.Players {
-		delete(p.finished, p.done/preloadChunk)
-		p.done = min((p.done/preloadChunk+1)*preloadChunk, p.cfg.Players)
+	for p.finished[p.done/p.chunk] && p.done < p.cfg.Players {
+		delete(p.finished, p.done/p.chunk)
+		p.done = min((p.done/p.chunk+1)*p.chunk, p.cfg.Players)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -221,7 +222,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "  the open loop sent a scenario up to %s late (all --concurrency busy, or short of CPU); the latencies include it\n",
 			time.Duration(r.Behind).Round(time.Millisecond))
 	}
-	for _, name := range sortedKeys(r.Skipped) {
+	for _, name := range slices.Sorted(maps.Keys(r.Skipped)) {
 		fmt.Fprintf(w, "  %s skipped: %s\n", name, r.Skipped[name])
 	}
 	return nil

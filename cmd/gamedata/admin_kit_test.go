@@ -82,7 +82,7 @@ func kitExpressions(t *testing.T) (exprs map[string]string, recorded map[string]
 				} `json:"list"`
 			} `json:"templating"`
 		}
-		readJSON(t, path, &d)
+		readFile(t, path, json.Unmarshal, &d)
 		ids := map[int]bool{}
 		for _, p := range d.Panels {
 			if ids[p.ID] {
@@ -110,7 +110,7 @@ func kitExpressions(t *testing.T) (exprs map[string]string, recorded map[string]
 				}
 			}
 		}
-		readYAML(t, path, &f)
+		readFile(t, path, yaml.Unmarshal, &f)
 		for _, g := range f.Groups {
 			for _, r := range g.Rules {
 				exprs[filepath.Base(path)+": "+r.Record+r.Alert] = r.Expr
@@ -126,7 +126,7 @@ func kitExpressions(t *testing.T) (exprs map[string]string, recorded map[string]
 			InputSeries []struct{ Series string } `yaml:"input_series"`
 		}
 	}
-	readYAML(t, filepath.Join(rulesDir, rulesTestsFile), &tests)
+	readFile(t, filepath.Join(rulesDir, rulesTestsFile), yaml.Unmarshal, &tests)
 	for _, tc := range tests.Tests {
 		for i, s := range tc.InputSeries {
 			exprs[rulesTestsFile+": "+tc.Name+" #"+string(rune('A'+i))] = s.Series
@@ -135,24 +135,14 @@ func kitExpressions(t *testing.T) (exprs map[string]string, recorded map[string]
 	return exprs, recorded
 }
 
-func readJSON(t *testing.T, path string, v any) {
+// readFile decodes the file at path into v with unmarshal.
+func readFile(t *testing.T, path string, unmarshal func([]byte, any) error, v any) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
-
-func readYAML(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := yaml.Unmarshal(b, v); err != nil {
+	if err := unmarshal(b, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
 }
