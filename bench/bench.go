@@ -170,6 +170,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.stats[i] = newStats()
 	}
 
+	cpu0 := r.readCPU(ctx)
 	start := time.Now()
 	res.Started = start.UTC()
 	measureFrom := start.Add(cfg.Warmup)
@@ -185,6 +186,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.closedLoop(ctx, measureFrom, end)
 	}
 	stopProgress()
+	res.ServerCores, res.ClientCores = cpu0.cores(r.readCPU(context.WithoutCancel(ctx)))
 	stopped := end
 	if at := interruptedAt.Load(); at != 0 && at < end.UnixNano() {
 		stopped, res.Interrupted = time.Unix(0, at), true

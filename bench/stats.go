@@ -160,6 +160,11 @@ type Result struct {
 	// Behind is the most the open loop was late sending a scenario (all
 	// its workers busy, or short of CPU); the latencies include it.
 	Behind Duration `json:"behind,omitempty"`
+	// ServerCores and ClientCores are the CPUs the server (from its
+	// process_cpu_seconds_total; -1 if it does not say) and bench kept
+	// busy on average over the warm-up and the measured period.
+	ServerCores float64 `json:"server_cores"`
+	ClientCores float64 `json:"client_cores"`
 	// Requests counts every answered request bench made, set-up and
 	// warm-up included, as the server counts them.
 	Requests []RouteCount `json:"requests"`
@@ -197,8 +202,8 @@ func (r *Result) WriteTable(w io.Writer) error {
 	if r.Interrupted {
 		stopped = " (interrupted)"
 	}
-	fmt.Fprintf(w, "%s: %s, %s measured after a %s warm-up%s, %d players\n",
-		r.URL, load, time.Duration(r.Duration), time.Duration(r.Warmup), stopped, r.Players)
+	fmt.Fprintf(w, "%s: %s, %s measured after a %s warm-up%s, %d players; %s\n",
+		r.URL, load, time.Duration(r.Duration), time.Duration(r.Warmup), stopped, r.Players, coresString(r.ServerCores, r.ClientCores))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scenario\tkind\tcount\terrors\tper s\tp50 ms\tp95 ms\tp99 ms\tp99.9 ms\tmax ms\t")
 	for _, s := range append(slices.Clone(r.Scenarios), r.Total) {

@@ -115,9 +115,17 @@ func (p *printer) runHeader(br benchRun) {
 	if out.Mode == "closed" {
 		load = fmt.Sprintf("closed loop, %d workers", out.Concurrency)
 	}
-	p.f("**%s** — %s, %s measured after a %s warm-up, %d players in the store; started %s, load average before: %s.\n\n",
+	cpu := ""
+	if out.ClientCores > 0 { // older results did not measure it
+		server := "an unknown number of"
+		if out.ServerCores >= 0 {
+			server = fmt.Sprintf("%.2f", out.ServerCores)
+		}
+		cpu = fmt.Sprintf(" The server kept %s cores busy, bench %.2f (its warm-up included).", server, out.ClientCores)
+	}
+	p.f("**%s** — %s, %s measured after a %s warm-up, %d players in the store; started %s, load average before: %s.%s\n\n",
 		br.meta.Label, load, time.Duration(out.Duration), time.Duration(out.Warmup), br.meta.Players,
-		out.Started.Format(time.RFC3339), br.meta.Load)
+		out.Started.Format(time.RFC3339), br.meta.Load, cpu)
 }
 
 func (p *printer) scenarioTable(out runOutput) {

@@ -1,0 +1,64 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// cpuMeter tells how many cores the server and bench itself kept busy
+// over a stretch of time: on one machine they share the CPUs, and a
+// reader of the results should know who used what.
+type cpuMeter struct {
+	at             time.Time
+	server, client float64 // CPU seconds so far; server < 0: unknown
+}
+
+// readCPU reads the server's process_cpu_seconds_total from its /metrics
+// (unknown if it does not say) and this process's CPU time.
+func (r *runner) readCPU(ctx context.Context) cpuMeter {
+	m := cpuMeter{at: time.Now(), server: -1, client: processCPU().Seconds()}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	defer cancel()
+	resp, err := r.c.Raw(route(ctx, "/metrics"), http.MethodGet, "/metrics", "", nil)
+	if err != nil {
+		return m
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return m
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(resp.Body)
+	if mf := families["process_cpu_seconds_total"]; err == nil && mf != nil && len(mf.GetMetric()) == 1 {
+		m.server = mf.GetMetric()[0].GetCounter().GetValue()
+	}
+	return m
+}
+
+// cores returns the cores the server and bench used on average from m to
+// later; server is -1 when unknown.
+func (m cpuMeter) cores(later cpuMeter) (server, client float64) {
+	secs := later.at.Sub(m.at).Seconds()
+	if secs <= 0 {
+		return -1, 0
+	}
+	server = -1
+	if m.server >= 0 && later.server >= 0 {
+		server = (later.server - m.server) / secs
+	}
+	return server, (later.client - m.client) / secs
+}
+
+// coresString shows the cores for the table.
+func coresString(server, client float64) string {
+	s := "unknown"
+	if server >= 0 {
+		s = fmt.Sprintf("%.2f", server)
+	}
+	return fmt.Sprintf("server %s cores, bench %.2f cores", s, client)
+}
