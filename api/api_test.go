@@ -72,7 +72,7 @@ func TestStoreErrorsBecomeProblems(t *testing.T) {
 	}
 	for _, c := range cases {
 		store := &fakeStore{getMeta: func(string) (gamedata.MetaDoc, error) { return gamedata.MetaDoc{}, c.err }}
-		hs, logs := newTestServer(t, Config{Store: store, MetaCacheTTL: -1})
+		hs, logs := newTestServer(t, Config{Store: store})
 		resp, body := get(t, hs.URL+"/v1/meta/k")
 		if resp.StatusCode != c.status || resp.Header.Get("Content-Type") != "application/problem+json" ||
 			resp.Header.Get("Retry-After") != c.retryAfter {
@@ -89,7 +89,7 @@ func TestStoreErrorsBecomeProblems(t *testing.T) {
 
 func TestPanicIsA500AndLogged(t *testing.T) {
 	store := &fakeStore{getMeta: func(string) (gamedata.MetaDoc, error) { panic("boom") }}
-	hs, logs := newTestServer(t, Config{Store: store, MetaCacheTTL: -1})
+	hs, logs := newTestServer(t, Config{Store: store})
 	resp, body := get(t, hs.URL+"/v1/meta/k")
 	if resp.StatusCode != 500 || !strings.Contains(body, `"status":500`) || !strings.Contains(logs.String(), "boom") {
 		t.Fatalf("%d %s\nlogs: %s", resp.StatusCode, body, logs)
@@ -140,28 +140,6 @@ func TestEachRequestIsLoggedOnce(t *testing.T) {
 	}
 	if line.Method != "GET" || line.Route != "/v1/meta/{key}" || line.Status != 404 || line.RequestID != resp.Header.Get("X-Request-Id") || line.RequestID == "" {
 		t.Fatalf("log line %+v, request id %q", line, resp.Header.Get("X-Request-Id"))
-	}
-}
-
-func TestMetaCache(t *testing.T) {
-	calls := 0
-	store := &fakeStore{getMeta: func(key string) (gamedata.MetaDoc, error) {
-		calls++
-		return gamedata.MetaDoc{Key: key, Value: json.RawMessage(`1`)}, nil
-	}}
-	hs, _ := newTestServer(t, Config{Store: store, MetaCacheTTL: time.Hour})
-	for range 3 {
-		get(t, hs.URL+"/v1/meta/k")
-	}
-	if calls != 1 {
-		t.Fatalf("3 reads of one document reached the store %d times", calls)
-	}
-
-	c := newMetaCache(time.Hour)
-	c.put(gamedata.MetaDoc{Key: "k", Value: json.RawMessage(`"new"`)})
-	c.fill(gamedata.MetaDoc{Key: "k", Value: json.RawMessage(`"old, read before the write"`)})
-	if d, _ := c.get("k"); string(d.Value) != `"new"` {
-		t.Fatalf("a read that raced a write replaced it: %s", d.Value)
 	}
 }
 

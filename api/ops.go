@@ -33,8 +33,8 @@ type statusOut struct {
 }
 
 type readiness struct {
-	Status string            `json:"status" enum:"ok,ready,unavailable"`
-	Checks map[string]string `json:"checks,omitempty" doc:"each backend: ok or unavailable"`
+	Status string            `json:"status" enum:"ok,ready,degraded,unavailable"`
+	Checks map[string]string `json:"checks,omitempty" doc:"each backend: ok, unavailable, or degraded (an optional one, such as the cache, is down: slower, still serving)"`
 }
 
 // notReady is the 503 of /readyz: a problem that also lists the checks.
@@ -52,7 +52,7 @@ func (s *Server) handleOps(reg *prometheus.Registry) {
 	})
 	handle(s, open, huma.Operation{
 		OperationID: "readyz", Method: http.MethodGet, Path: "/readyz", Tags: []string{"operations"},
-		Summary: "Readiness: every backend is reachable (503 names the ones that are not)",
+		Summary: "Readiness: every backend is reachable (503 names the ones that are not; an optional one down is \"degraded\", still 200)",
 	}, s.readyz)
 
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -89,30 +89,38 @@ func (s *Server) handleOps(reg *prometheus.Registry) {
 }
 
 func (s *Server) readyz(ctx context.Context, _ *struct{}) (*statusOut, error) {
-	checks := make(map[string]string, len(s.ready))
+	checks := make(map[string]string, len(s.ready)+len(s.optional))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for name, check := range s.ready {
-		wg.Go(func() {
-			cctx, cancel := context.WithTimeout(ctx, readyTimeout)
-			defer cancel()
-			state := "ok"
-			if err := check(cctx); err != nil {
-				// The cause goes to the log, not to an unauthenticated caller.
-				s.log.LogAttrs(ctx, slog.LevelWarn, "not ready", slog.String("backend", name),
-					slog.String("err", err.Error()), requestIDAttr(ctx))
-				state = "unavailable"
-			}
-			mu.Lock()
-			checks[name] = state
-			mu.Unlock()
-		})
+	run := func(checked map[string]func(context.Context) error, failed string) {
+		for name, check := range checked {
+			wg.Go(func() {
+				cctx, cancel := context.WithTimeout(ctx, readyTimeout)
+				defer cancel()
+				state := "ok"
+				if err := check(cctx); err != nil {
+					// The cause goes to the log, not to an unauthenticated caller.
+					s.log.LogAttrs(ctx, slog.LevelWarn, "not ready", slog.String("backend", name),
+						slog.String("state", failed), slog.String("err", err.Error()), requestIDAttr(ctx))
+					state = failed
+				}
+				mu.Lock()
+				checks[name] = state
+				mu.Unlock()
+			})
+		}
 	}
+	run(s.ready, "unavailable")
+	run(s.optional, "degraded")
 	wg.Wait()
 	var down []string
+	status := "ready"
 	for name, state := range checks {
-		if state != "ok" {
+		switch state {
+		case "unavailable":
 			down = append(down, name)
+		case "degraded":
+			status = "degraded"
 		}
 	}
 	if len(down) > 0 {
@@ -120,5 +128,5 @@ func (s *Server) readyz(ctx context.Context, _ *struct{}) (*statusOut, error) {
 		p := newProblem(http.StatusServiceUnavailable, "unavailable: "+strings.Join(down, ", "))
 		return nil, &notReady{problem: *p.withHeader("Retry-After", "1"), Checks: checks}
 	}
-	return &statusOut{Body: readiness{Status: "ready", Checks: checks}}, nil
+	return &statusOut{Body: readiness{Status: status, Checks: checks}}, nil
 }

@@ -46,12 +46,12 @@ type Config struct {
 	Limiter gamedata.RateLimiter
 	// Ready holds the readiness check of each backend, by name ("store").
 	Ready map[string]func(context.Context) error
+	// Optional holds the checks of backends the API can do without (a
+	// cache, "redis"): while one fails, /readyz answers 200 with status
+	// "degraded".
+	Optional map[string]func(context.Context) error
 	// TrustProxyHeaders takes the client address from X-Forwarded-For.
 	TrustProxyHeaders bool
-	// MetaCacheTTL is how long a node serves a metadata document from memory
-	// before it reads the store again (and so sees another node's write).
-	// Default 2s; negative: no cache.
-	MetaCacheTTL time.Duration
 }
 
 // Body limits.
@@ -68,6 +68,7 @@ type Server struct {
 	log        *slog.Logger
 	limiter    gamedata.RateLimiter
 	ready      map[string]func(context.Context) error
+	optional   map[string]func(context.Context) error
 	retention  time.Duration
 	sessionTTL time.Duration
 	adminHash  *[sha256.Size]byte
@@ -76,7 +77,6 @@ type Server struct {
 	mux     *http.ServeMux
 	api     huma.API
 	metrics *httpMetrics
-	meta    *metaCache
 	spec    []byte // GET /openapi.json
 	docs    []byte // GET /docs
 }
@@ -93,6 +93,7 @@ func New(cfg Config) (*Server, error) {
 		log:        cfg.Logger,
 		limiter:    cfg.Limiter,
 		ready:      cfg.Ready,
+		optional:   cfg.Optional,
 		retention:  cfg.Retention,
 		sessionTTL: cfg.SessionTTL,
 		trustProxy: cfg.TrustProxyHeaders,
@@ -122,11 +123,6 @@ func New(cfg Config) (*Server, error) {
 	if s.metrics, err = newHTTPMetrics(reg); err != nil {
 		return nil, err
 	}
-	ttl := cfg.MetaCacheTTL
-	if ttl == 0 {
-		ttl = 2 * time.Second
-	}
-	s.meta = newMetaCache(ttl)
 
 	s.api = humago.New(s.mux, humaConfig())
 	s.register()

@@ -93,7 +93,7 @@ func newHarness(t *testing.T, newStore func(*testing.T, gamedata.Clock) gamedata
 	}
 	srv, err := api.New(api.Config{
 		Store: store, Searcher: searcher, Clock: clock, Registry: prometheus.NewRegistry(), AdminKey: adminKey,
-		Limiter: limiter, Ready: ready, MetaCacheTTL: -1,
+		Limiter: limiter, Ready: ready,
 	})
 	if err != nil {
 		t.Fatal(err)
