@@ -21,7 +21,6 @@ import (
 	"github.com/gamedata-dev/gamedata"
 	"github.com/gamedata-dev/gamedata/api"
 	"github.com/gamedata-dev/gamedata/metrics"
-	"github.com/gamedata-dev/gamedata/ratelimit"
 )
 
 // adminKeyEnv, where set, is accepted as an admin key. It is read from the
@@ -35,6 +34,7 @@ const adminKeyMinLen = 16
 type serveConfig struct {
 	Store             storeConfig
 	Search            searchConfig
+	Cache             cacheConfig // cache.go
 	Addr              string
 	Retention         time.Duration
 	SessionTTL        time.Duration
@@ -68,6 +68,7 @@ once and writes it to <data-dir>/admin.key (mode 0600).`,
 	fs := cmd.Flags()
 	c.Store.addFlags(fs)
 	c.Search.addFlags(fs)
+	c.Cache.addFlags(fs)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port; the log tells which)")
 	fs.DurationVar(&c.Retention, "retention", gamedata.DefaultRetention, "how long messages and events are kept")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", 24*time.Hour, "how long a player session lasts after login")
@@ -180,7 +181,16 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 	if search.ready != nil {
 		ready["search"] = search.ready
 	}
-	if err := reg.Register(metrics.NewBackendUp(ready, 2*time.Second)); err != nil {
+	cached, err := openCache(ctx, c.Cache, c.Store.Kind, store, clock, log, reg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := cached.close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("close redis: %w", cerr))
+		}
+	}()
+	if err := reg.Register(metrics.NewBackendUp(withChecks(ready, cached.optional), 2*time.Second)); err != nil {
 		return fmt.Errorf("register gamedata_backend_up: %w", err)
 	}
 	purge, _ := metrics.Unwrap(store).(purger)
@@ -191,12 +201,8 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 		}
 	}
 
-	var limiter gamedata.RateLimiter
-	if c.RateLimit > 0 {
-		limiter = ratelimit.New(c.RateLimit, c.RateBurst)
-	}
 	handler, err := api.New(api.Config{
-		Store:             store,
+		Store:             cached.store,
 		Searcher:          search.searcher,
 		Clock:             clock,
 		Logger:            log,
@@ -204,8 +210,9 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 		Retention:         c.Retention,
 		SessionTTL:        c.SessionTTL,
 		AdminKey:          adminKey,
-		Limiter:           limiter,
+		Limiter:           cached.limiter(c.RateLimit, c.RateBurst),
 		Ready:             ready,
+		Optional:          cached.optional,
 		TrustProxyHeaders: c.TrustProxyHeaders,
 	})
 	if err != nil {
