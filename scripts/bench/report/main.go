@@ -105,6 +105,9 @@ type hardware struct {
 type report struct {
 	hw   hardware
 	runs []benchRun
+	// notes is what the person who ran the script says about the runs
+	// (notes.md beside the results), if anything.
+	notes string
 }
 
 func readJSON(path string, v any) error {
@@ -122,6 +125,13 @@ func readJSON(path string, v any) error {
 func load(dir string) (*report, error) {
 	r := &report{}
 	if err := readJSON(filepath.Join(dir, "hardware.json"), &r.hw); err != nil {
+		return nil, err
+	}
+	notes, err := os.ReadFile(filepath.Join(dir, "notes.md"))
+	switch {
+	case err == nil:
+		r.notes = strings.TrimSpace(string(notes))
+	case !errors.Is(err, os.ErrNotExist):
 		return nil, err
 	}
 	metas, err := filepath.Glob(filepath.Join(dir, "*.meta.json"))

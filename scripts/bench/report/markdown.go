@@ -41,12 +41,23 @@ func (r *report) markdown(w io.Writer, svg string) error {
 		"on loopback, shared with other work on the machine; each table gives the load average just before its run.\n\n")
 
 	p.whatRan(r)
+	if r.notes != "" {
+		p.f("## Notes on these runs\n\n%s\n\n", r.notes)
+	}
 	p.seed(r.table("a"))
 	p.peak(r.table("b"))
 	p.growth(r.table("c"))
 	p.f("## Latency percentiles\n\n![p50, p95, p99 and p99.9 of each scenario](%s)\n\n", svg)
 	p.f("Each bar is a percentile of one scenario in one run of table (a) (log scale), and, for table (c), the p99 at each size.\n\n")
 	p.goals(r)
+	p.f("## Measuring your own deployment\n\n" +
+		"`gamedata bench --help` documents every option. The usual steps:\n\n```sh\n" +
+		"gamedata serve --rate-limit 0 &                       # or any running server (its key: --key)\n" +
+		"gamedata bench --preload 100000 --preload-only        # grow the data, straight into the store (--store, --data-dir... as serve)\n" +
+		"gamedata bench --players 100000 --rate 2000/s --duration 60s               # open loop: latency at a rate\n" +
+		"gamedata bench --players 100000 --rate 0 --concurrency 64 --duration 60s    # closed loop: peak throughput\n" +
+		"gamedata bench --mix read_profile=1,read_inbox=1 --rate 500/s --json > run.json\n```\n\n" +
+		"Run the load generator on another machine than the server when you can: here they share the CPUs.\n\n")
 	p.f("## Re-running\n\n```sh\nscripts/testenv/testenv up    # Cassandra, OpenSearch, Redis\nscripts/bench-report           # see its header for the knobs\n```\n\n")
 	p.f("It writes the results to `.bench/results` and then this file; a preload that stops (Ctrl-C, a crash) resumes where it was " +
 		"on the next run. Each scenario's latency is measured by the client, from the time the scenario was due on the open loop's " +
