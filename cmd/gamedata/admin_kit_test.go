@@ -17,6 +17,7 @@ import (
 
 	"github.com/gamedata-dev/gamedata/bench"
 	"github.com/gamedata-dev/gamedata/cassandra/cassandratest"
+	"github.com/gamedata-dev/gamedata/redis/redistest"
 )
 
 // The operator kit: the Grafana dashboard and the alert rules that
@@ -33,8 +34,8 @@ var ruleFiles = []string{"../../deploy/prometheus/gamedata-rules.yaml", "../../d
 var prometheusMade = []string{"up"}
 
 // productionOnly starts the names that only a server with the production
-// parts exports: the indexer that feeds OpenSearch.
-var productionOnly = []string{"gamedata_indexer_", "gamedata_change_feed_"}
+// parts exports: the indexer that feeds OpenSearch, and Redis.
+var productionOnly = []string{"gamedata_indexer_", "gamedata_change_feed_", "gamedata_redis_"}
 
 var (
 	quotedRE = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`)
@@ -183,9 +184,9 @@ func exercise(t *testing.T, s *server) map[string]*dto.MetricFamily {
 }
 
 // Every metric the dashboards, the alert rules and their tests name is
-// exported by a running server: the embedded one, or, for what only the
-// production parts export (the search indexer on OpenSearch), a server on
-// Cassandra and OpenSearch. Without those engines the test checks the
+// exported by a running server: the embedded one (its cache in process),
+// or, for what only the production parts export (the search indexer,
+// Redis), a server on Cassandra, OpenSearch and Redis. Without those engines the test checks the
 // embedded server only and skips, naming what it could not check.
 func TestOperatorKitNamesOnlyExportedMetrics(t *testing.T) {
 	exprs, recorded := kitExpressions(t)
@@ -205,13 +206,15 @@ func TestOperatorKitNamesOnlyExportedMetrics(t *testing.T) {
 	production := "not run"
 	if _, ok := cassandratest.FromEnv(); ok || os.Getenv("CI") != "" {
 		node := cassandratest.Keyspace(t)
+		redisCfg := redistest.Single(t).Config()
 		args := append([]string{"--addr", "127.0.0.1:0", "--rate-limit", "0", "--store", "cassandra",
 			"--cassandra-hosts", strings.Join(node.Hosts, ","), "--cassandra-keyspace", node.Keyspace,
 			"--cassandra-local-dc", node.LocalDC, "--cassandra-username", node.Username, "--cassandra-timeout", "15s",
-			"--indexer-poll-interval", "50ms"}, searchFlags(t)...)
+			"--indexer-poll-interval", "50ms", "--redis-addr", redisCfg.Addrs[0], "--redis-key-prefix", redisCfg.KeyPrefix},
+			searchFlags(t)...)
 		s := startServer(t, serverOpts{env: append(env, "GAMEDATA_CASSANDRA_PASSWORD="+node.Password), args: args})
 		exported = append(exported, exercise(t, s))
-		production = "cassandra + opensearch"
+		production = "cassandra + opensearch + redis"
 	}
 
 	var missing, unchecked []string
