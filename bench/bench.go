@@ -125,6 +125,8 @@ type runner struct {
 	stats   []*stats // by picker index, the measured period only
 	started atomic.Int64
 	failed  atomic.Int64
+	// The measured period: from measureFrom (after the warm-up) to end.
+	measureFrom, end time.Time
 }
 
 // Run runs cfg until its duration ends or ctx is cancelled (Ctrl-C): then
@@ -173,17 +175,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cpu0 := r.readCPU(ctx)
 	start := time.Now()
 	res.Started = start.UTC()
-	measureFrom := start.Add(cfg.Warmup)
-	end := measureFrom.Add(cfg.Duration)
+	r.measureFrom = start.Add(cfg.Warmup)
+	r.end = r.measureFrom.Add(cfg.Duration)
+	measureFrom, end := r.measureFrom, r.end
 	var interruptedAt atomic.Int64
 	stopWatch := context.AfterFunc(ctx, func() { interruptedAt.Store(time.Now().UnixNano()) })
 	defer stopWatch()
 	stopProgress := r.progress(measureFrom, end)
 	var behind time.Duration
 	if cfg.Rate > 0 {
-		behind = r.openLoop(ctx, start, measureFrom, end)
+		behind = r.openLoop(ctx, start)
 	} else {
-		r.closedLoop(ctx, measureFrom, end)
+		r.closedLoop(ctx)
 	}
 	stopProgress()
 	res.ServerCores, res.ClientCores = cpu0.cores(r.readCPU(context.WithoutCancel(ctx)))
@@ -249,21 +252,25 @@ func (r *runner) newPlayerName() string {
 	return fmt.Sprintf("%sr%s-%d", r.cfg.Prefix, r.runID, r.regSeq.Add(1))
 }
 
-// runOne runs scenario i for w and records it if it was due in the measured
-// period; due is when it was due (open loop) or started (closed loop).
-func (r *runner) runOne(ctx context.Context, w *worker, i int, due, measureFrom time.Time) {
+// runOne runs scenario i for w and records its latency if it was due in
+// the measured period, and that it ended if it ended in it; due is when it
+// was due (open loop) or started (closed loop).
+func (r *runner) runOne(ctx context.Context, w *worker, i int, due time.Time) {
 	cctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	err := r.picker.scenarios[i].run(cctx, w)
 	cancel()
-	elapsed := time.Since(due)
+	ended := time.Now()
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		return // cut short by bench itself: not the server's doing
 	}
 	if err != nil {
 		r.failed.Add(1)
 	}
-	if !due.Before(measureFrom) {
-		r.stats[i].record(elapsed, err)
+	if !due.Before(r.measureFrom) {
+		r.stats[i].record(ended.Sub(due), err)
+	}
+	if !ended.Before(r.measureFrom) && !ended.After(r.end) {
+		r.stats[i].ended.Add(1)
 	}
 }
 
@@ -284,9 +291,10 @@ type job struct {
 	due      time.Time
 }
 
-// openLoop sends scenarios at cfg.Rate from start until end, each due at
-// its place on the timeline, and returns the most it was late sending one.
-func (r *runner) openLoop(ctx context.Context, start, measureFrom, end time.Time) time.Duration {
+// openLoop sends scenarios at cfg.Rate from start until the end of the
+// measured period, each due at its place on the timeline, and returns the
+// most it was late sending one.
+func (r *runner) openLoop(ctx context.Context, start time.Time) time.Duration {
 	rctx, cancel := requestContext(ctx)
 	defer cancel()
 	// The queue holds what is due while every worker is busy: a second of
@@ -297,7 +305,7 @@ func (r *runner) openLoop(ctx context.Context, start, measureFrom, end time.Time
 		w := r.newWorker()
 		wg.Go(func() {
 			for j := range jobs {
-				r.runOne(rctx, w, j.scenario, j.due, measureFrom)
+				r.runOne(rctx, w, j.scenario, j.due)
 			}
 		})
 	}
@@ -309,7 +317,7 @@ func (r *runner) openLoop(ctx context.Context, start, measureFrom, end time.Time
 loop:
 	for n := 0; ; n++ {
 		due := start.Add(time.Duration(float64(n) * interval))
-		if !due.Before(end) {
+		if !due.Before(r.end) {
 			break
 		}
 		if wait := time.Until(due); wait > 0 {
@@ -339,8 +347,8 @@ loop:
 }
 
 // closedLoop runs cfg.Concurrency workers, each starting a scenario as
-// soon as its last one ended, until end.
-func (r *runner) closedLoop(ctx context.Context, measureFrom, end time.Time) {
+// soon as its last one ended, until the end of the measured period.
+func (r *runner) closedLoop(ctx context.Context) {
 	rctx, cancel := requestContext(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -349,11 +357,11 @@ func (r *runner) closedLoop(ctx context.Context, measureFrom, end time.Time) {
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				start := time.Now()
-				if !start.Before(end) {
+				if !start.Before(r.end) {
 					return
 				}
 				r.started.Add(1)
-				r.runOne(rctx, w, r.picker.pick(w.rng), start, measureFrom)
+				r.runOne(rctx, w, r.picker.pick(w.rng), start)
 			}
 		})
 	}
