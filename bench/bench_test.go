@@ -330,3 +330,31 @@ func TestParseMix(t *testing.T) {
 		t.Errorf("the default mix: %v", err)
 	}
 }
+
+// A server slower than the rate: every run that was due is measured (with
+// its wait), but the throughput is what the server sustained.
+func TestOpenLoopBehindShowsTheSustainedThroughput(t *testing.T) {
+	s := newServer(t, false, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/players/") {
+				time.Sleep(20 * time.Millisecond) // at most 50 a second, one at a time
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	preload(t, s.store, 2)
+	res, err := bench.Run(context.Background(), bench.Config{
+		URL: s.URL, Key: adminKey, Players: 2, Rate: 100, Concurrency: 1, Duration: time.Second,
+		Mix: bench.Mix{"read_profile": 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := scenario(t, res, "read_profile")
+	if rp.Count != 100 || rp.Throughput < 30 || rp.Throughput > 55 {
+		t.Errorf("%d runs due, %.1f a second sustained; want 100 and about 50", rp.Count, rp.Throughput)
+	}
+	if rp.Max < 700 {
+		t.Errorf("max %.1f ms: the last run waited ~1 s behind the others", rp.Max)
+	}
+}
