@@ -195,19 +195,25 @@ func preload(t *testing.T, store gamedata.Store, n int) bench.PreloadResult {
 	return res
 }
 
+// beforeProfileReads wraps a handler so that f runs before every read of a
+// player.
+func beforeProfileReads(f func()) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/players/") {
+				f()
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
 // A server that stalls once holds up every scenario due while it stalls:
 // the open loop charges each from the time it was due, so more than half
 // of them are slow although the server was slow only once.
 func TestOpenLoopCountsTheWaitBehindAStall(t *testing.T) {
 	var once sync.Once
-	s := newServer(t, false, func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/players/") {
-				once.Do(func() { time.Sleep(700 * time.Millisecond) })
-			}
-			next.ServeHTTP(w, r)
-		})
-	})
+	s := newServer(t, false, beforeProfileReads(func() { once.Do(func() { time.Sleep(700 * time.Millisecond) }) }))
 	preload(t, s.store, 2) // so that bench looks up no player before the run
 	res, err := bench.Run(context.Background(), bench.Config{
 		URL: s.URL, Key: adminKey, Players: 2, Rate: 100, Concurrency: 1, Duration: time.Second,
@@ -334,14 +340,8 @@ func TestParseMix(t *testing.T) {
 // A server slower than the rate: every run that was due is measured (with
 // its wait), but the throughput is what the server sustained.
 func TestOpenLoopBehindShowsTheSustainedThroughput(t *testing.T) {
-	s := newServer(t, false, func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/players/") {
-				time.Sleep(20 * time.Millisecond) // at most 50 a second, one at a time
-			}
-			next.ServeHTTP(w, r)
-		})
-	})
+	// At most 50 reads a second, one at a time.
+	s := newServer(t, false, beforeProfileReads(func() { time.Sleep(20 * time.Millisecond) }))
 	preload(t, s.store, 2)
 	res, err := bench.Run(context.Background(), bench.Config{
 		URL: s.URL, Key: adminKey, Players: 2, Rate: 100, Concurrency: 1, Duration: time.Second,
