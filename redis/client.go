@@ -261,3 +261,15 @@ func (c *Client) Invalidate(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// LogDriverTo sends the go-redis driver's own messages (such as each failed
+// dial) to log at debug level, instead of the standard logger: the client
+// itself logs when Redis goes down and comes back. It applies to the whole
+// process.
+func LogDriverTo(log *slog.Logger) { goredis.SetLogger(driverLog{log}) }
+
+type driverLog struct{ log *slog.Logger }
+
+func (d driverLog) Printf(ctx context.Context, format string, v ...any) {
+	d.log.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
+}

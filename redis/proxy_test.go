@@ -1,10 +1,18 @@
 package redis_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"io"
+	"math/big"
 	"net"
 	"sync"
 	"testing"
+	"time"
 )
 
 // proxy stands between a client and Redis on loopback, to cut the link or
@@ -18,10 +26,42 @@ type proxy struct {
 	ln     net.Listener
 	conns  map[net.Conn]struct{}
 	silent bool // accept connections, answer nothing
+	// tls, when set, makes the proxy a TLS endpoint in front of Redis.
+	tls *tls.Config
 }
 
-func newProxy(t *testing.T, target string) *proxy {
-	p := &proxy{t: t, target: target, addr: "127.0.0.1:0", conns: map[net.Conn]struct{}{}}
+func newProxy(t *testing.T, target string) *proxy { return startProxy(t, target, nil) }
+
+// newTLSProxy is a proxy that speaks TLS, with a certificate for
+// "redis.test" signed by the returned CA.
+func newTLSProxy(t *testing.T, target string) (*proxy, *x509.CertPool) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "redis.test"}, DNSNames: []string{"redis.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true,
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	cfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
+	return startProxy(t, target, cfg), pool
+}
+
+func startProxy(t *testing.T, target string, tlsCfg *tls.Config) *proxy {
+	p := &proxy{t: t, target: target, addr: "127.0.0.1:0", conns: map[net.Conn]struct{}{}, tls: tlsCfg}
 	p.listen()
 	p.addr = p.ln.Addr().String()
 	t.Cleanup(p.cut)
@@ -32,6 +72,9 @@ func (p *proxy) listen() {
 	ln, err := net.Listen("tcp", p.addr)
 	if err != nil {
 		p.t.Fatalf("proxy: %v", err)
+	}
+	if p.tls != nil {
+		ln = tls.NewListener(ln, p.tls)
 	}
 	p.mu.Lock()
 	p.ln = ln

@@ -2,11 +2,14 @@ package redis_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/gamedata-dev/gamedata"
 	"github.com/gamedata-dev/gamedata/cache"
@@ -181,5 +184,80 @@ func TestInvalidationsMissedAreReplayed(t *testing.T) {
 func TestKeyPrefixWithBracesRefused(t *testing.T) {
 	if _, err := redis.Open(context.Background(), redis.Config{Addrs: []string{"127.0.0.1:1"}, KeyPrefix: "app{1}:"}); err == nil {
 		t.Fatal("a prefix with braces was accepted")
+	}
+}
+
+func TestTLS(t *testing.T) {
+	target := redistest.Single(t)
+	p, ca := newTLSProxy(t, target.Addrs[0])
+	ctx := t.Context()
+	cfg := target.Config()
+	cfg.Addrs = []string{p.addr}
+
+	good := cfg
+	good.TLS = &tls.Config{RootCAs: ca, ServerName: "redis.test", MinVersion: tls.VersionTLS12}
+	c, reg := metered(t, good)
+	if up(t, reg) != 1 {
+		t.Fatal("Redis over TLS with its CA is not up")
+	}
+	_, ver, err := c.Get(ctx, "meta:tls")
+	if err == nil {
+		err = c.Fill(ctx, "meta:tls", ver, []byte("sealed"), time.Minute)
+	}
+	if v, _, err2 := c.Get(ctx, "meta:tls"); err != nil || err2 != nil || string(v) != "sealed" {
+		t.Fatalf("over TLS: %q, %v, %v", v, err, err2)
+	}
+
+	for name, tc := range map[string]*tls.Config{
+		"a certificate from an unknown CA": {MinVersion: tls.VersionTLS12, ServerName: "redis.test"},
+		"another server name":              {RootCAs: ca, ServerName: "other.test", MinVersion: tls.VersionTLS12},
+		"no TLS":                           nil,
+	} {
+		bad := cfg
+		bad.TLS = tc
+		if _, reg := metered(t, bad); up(t, reg) != 0 {
+			t.Errorf("%s: Redis is up", name)
+		}
+	}
+}
+
+// AUTH with an ACL user that may touch only the keys under the prefix
+// (and the limiter's, which go-redis/redis_rate starts with "rate:"):
+// every key gamedata writes stays within them.
+func TestAuth(t *testing.T) {
+	target := redistest.Single(t)
+	ctx := t.Context()
+	cfg := target.Config()
+	cfg.Username, cfg.Password = "gamedata_test_"+strings.TrimSuffix(strings.TrimPrefix(cfg.KeyPrefix, "gamedata_test:"), ":"), gamedata.NewSecret("")
+	admin := goredis.NewClient(&goredis.Options{Addr: target.Addrs[0]})
+	defer admin.Close()
+	if err := admin.Do(ctx, "ACL", "SETUSER", cfg.Username, "on", ">"+cfg.Password,
+		"~"+cfg.KeyPrefix+"*", "~rate:"+cfg.KeyPrefix+"*", "+@all").Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Do(context.Background(), "ACL", "DELUSER", cfg.Username) })
+
+	c, reg := metered(t, cfg)
+	if up(t, reg) != 1 {
+		t.Fatal("Redis with AUTH is not up")
+	}
+	_, ver, err := c.Get(ctx, "player:acl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Fill(ctx, "player:acl", ver, []byte("v"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Invalidate(ctx, "player:acl"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := c.Limiter(10, 10, nil).Allow(ctx, "ip:192.0.2.9"); !ok || err != nil {
+		t.Fatalf("the limiter under the ACL: %v, %v", ok, err)
+	}
+
+	wrong := cfg
+	wrong.Password = "not-the-password"
+	if _, reg := metered(t, wrong); up(t, reg) != 0 {
+		t.Fatal("Redis is up with a wrong password")
 	}
 }

@@ -103,6 +103,7 @@ func (c redisConfig) open(ctx context.Context, log *slog.Logger, reg prometheus.
 		}
 		cfg.TLS = t
 	}
+	redis.LogDriverTo(log)
 	client, err := redis.Open(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open redis: %w", err)
