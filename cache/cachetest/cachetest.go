@@ -232,11 +232,14 @@ func testBackend(t *testing.T, deploy Deployment) {
 		t.Fatalf("invalidate a key never cached: %v", err)
 	}
 
+	const ttl = 300 * time.Millisecond
 	_, ver, _ := b.Get(ctx, "meta:short")
-	if err := b.Fill(ctx, "meta:short", ver, []byte("x"), 300*time.Millisecond); err != nil {
+	filled := time.Now()
+	if err := b.Fill(ctx, "meta:short", ver, []byte("x"), ttl); err != nil {
 		t.Fatal(err)
 	}
-	if v, _, _ := b.Get(ctx, "meta:short"); string(v) != "x" {
+	// (A slow machine may take the TTL to get here: then only expiry is checked.)
+	if v, _, _ := b.Get(ctx, "meta:short"); string(v) != "x" && time.Since(filled) < ttl {
 		t.Fatalf("gone before its TTL: %q", v)
 	}
 	waitFor(t, "an entry to expire after its TTL", func() bool {
