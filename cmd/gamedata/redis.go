@@ -74,16 +74,25 @@ func (c redisConfig) validate() error {
 func (c redisConfig) tlsConfig() (*tls.Config, error) {
 	t := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: c.TLSServerName, InsecureSkipVerify: c.InsecureSkipVerify}
 	if c.TLSCAFile != "" {
-		pem, err := os.ReadFile(c.TLSCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("--redis-tls-ca-file: %w", err)
-		}
-		t.RootCAs = x509.NewCertPool()
-		if !t.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, errors.New("--redis-tls-ca-file: no PEM certificate in " + c.TLSCAFile)
+		var err error
+		if t.RootCAs, err = caPool("redis-tls-ca-file", c.TLSCAFile); err != nil {
+			return nil, err
 		}
 	}
 	return t, nil
+}
+
+// caPool reads the PEM certificates of file, named by flag.
+func caPool(flag, file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", flag, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--%s: no PEM certificate in %s", flag, file)
+	}
+	return pool, nil
 }
 
 // open connects to Redis. An unreachable Redis is no error: serve starts
