@@ -113,6 +113,9 @@ var identifier = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,47}$`)
 type settings struct {
 	Config
 	consistency, serial, nameSerial gocql.Consistency
+	// intentGrace is how far ahead of the clock an intent is stamped (see
+	// feed.go): the longest a write may take, plus clock skew.
+	intentGrace time.Duration
 }
 
 func (c Config) settings() (settings, error) {
@@ -148,8 +151,9 @@ func (c Config) settings() (settings, error) {
 	if s.FeedRetention == 0 {
 		s.FeedRetention = defaultFeedRetention
 	}
+	s.intentGrace = time.Duration(s.Retries+1)*s.Timeout + clockSkew
 	if s.FeedMargin == 0 {
-		s.FeedMargin = time.Duration(s.Retries+1)*s.Timeout + clockSkew
+		s.FeedMargin = s.intentGrace
 	}
 	if s.Logger == nil {
 		s.Logger = slog.Default()
@@ -159,8 +163,8 @@ func (c Config) settings() (settings, error) {
 			errs = append(errs, fmt.Errorf("feed consumer %q: %w", c, err))
 		}
 	}
-	if s.FeedRetention < 0 || s.FeedMargin < 0 {
-		errs = append(errs, errors.New("negative feed retention or margin"))
+	if s.FeedRetention < 0 || s.FeedMargin < 0 || s.Retries < 0 {
+		errs = append(errs, errors.New("negative feed retention, feed margin or retries"))
 	}
 	nameSerial := "SERIAL"
 	if c.Keyspaces {

@@ -2,6 +2,7 @@ package cassandra
 
 import (
 	"context"
+	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 )
@@ -33,6 +34,15 @@ func ScanCQL() []string {
 // SetFeedOff stops (true) or resumes the writing of change records, for the
 // benchmark of what they cost. Not safe while the store writes.
 func (s *Store) SetFeedOff(off bool) { s.feed.off = off }
+
+// SetWriteHook makes the writes that record an intent call fn between the
+// intent and the write (afterWrite false) and between the write and its
+// record (true); an error of fn stops the write there, as a crash would. Not
+// safe while the store writes.
+func (s *Store) SetWriteHook(fn func(afterWrite bool) error) { s.feed.hook = fn }
+
+// IntentGrace is how far ahead of the store's clock an intent is stamped.
+func (s *Store) IntentGrace() time.Duration { return s.cfg.intentGrace }
 
 // RemoveChanges runs one removal of the change records every consumer has
 // passed (the store runs one a minute), and returns how many partitions it

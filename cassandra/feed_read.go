@@ -25,7 +25,7 @@ var (
 	readChangeIDs   = read(`SELECT id FROM feed_changes WHERE bucket = ? AND shard = ? AND id > ? AND id < ?`)
 	listFeedBuckets = read(`SELECT bucket FROM feed_buckets WHERE shard = ? AND bucket >= ? AND bucket <= ?`)
 	// The consumers are few (one per region): one small partition.
-	readConsumers = read(`SELECT consumer, watermark, removed_below FROM feed_consumers WHERE feed = ?`)
+	readConsumers = read(`SELECT consumer, watermark, updated, removed_below FROM feed_consumers WHERE feed = ?`)
 	saveWatermark = write(`UPDATE feed_consumers SET watermark = ?, updated = ? WHERE feed = ? AND consumer = ?`)
 )
 
@@ -120,8 +120,8 @@ func (s *Store) consumer(ctx context.Context, name string, register bool) (*cons
 		c.mu.Unlock()
 		return nil, err
 	}
-	if w, ok := positions[name]; ok {
-		c.known, c.w, c.saved = true, w, w
+	if pos, ok := positions[name]; ok {
+		c.known, c.w, c.saved = true, pos.w, pos.w
 		return c, nil
 	}
 	if c.w, err = s.feedStart(ctx, removedBelow); err != nil {
@@ -138,22 +138,26 @@ func (s *Store) consumer(ctx context.Context, name string, register bool) (*cons
 	return c, nil
 }
 
-// positions reads the stored watermark of every consumer, and how far
+// position is a consumer's row: its watermark, and when it was stored.
+type position struct{ w, saved time.Time }
+
+// positions reads the stored position of every consumer, and how far
 // records have been removed.
-func (s *Store) positions(ctx context.Context) (map[string]time.Time, time.Time, error) {
-	out := map[string]time.Time{}
+func (s *Store) positions(ctx context.Context) (map[string]position, time.Time, error) {
+	out := map[string]position{}
 	var removedBelow time.Time
 	sc := s.query(readConsumers, feedName).IterContext(ctx).Scanner()
 	for sc.Next() {
 		var name string
-		var w, removed time.Time
-		if err := sc.Scan(&name, &w, &removed); err != nil {
+		var pos position
+		var removed time.Time
+		if err := sc.Scan(&name, &pos.w, &pos.saved, &removed); err != nil {
 			_ = sc.Err() // the scan error is the one to report
 			return nil, removedBelow, err
 		}
 		removedBelow = removed
 		if name != "" { // a partition with only its static column has a row without consumer
-			out[name] = w
+			out[name] = pos
 		}
 	}
 	return out, removedBelow, sc.Err()
@@ -343,12 +347,14 @@ func (s *Store) FeedStatus(ctx context.Context, name string) (gamedata.FeedStatu
 }
 
 // scanFeed finds up to limit of c's records not committed, oldest first:
-// those of the sweep, [c.w, target), then those past target from
+// those of the sweep, [c.w, target), then those from target up to now, from
 // feedRecheck before c's tail in each partition. target is now - margin,
-// or less where the scan could not look further.
+// or less where the scan could not look further. Records stamped after now
+// (intents) are left for later.
 func (s *Store) scanFeed(ctx context.Context, c *consumer, now time.Time, limit int, full bool) ([]record, time.Time, error) {
 	target := tick(now.Add(-s.cfg.FeedMargin))
-	parts, reach, err := s.feedPartitions(ctx, bucketOf(c.w, feedBucket), bucketOf(now.Add(s.cfg.FeedMargin), feedBucket))
+	until := floorID(tick(now).Add(100 * time.Nanosecond)) // above every id of now
+	parts, reach, err := s.feedPartitions(ctx, bucketOf(c.w, feedBucket), bucketOf(now, feedBucket))
 	if err != nil {
 		return nil, c.w, err
 	}
@@ -389,9 +395,9 @@ func (s *Store) scanFeed(ctx context.Context, c *consumer, now time.Time, limit 
 			}
 			recs, err := s.readFeedBucket(ctx, group, limit, st, scan, skip, func(p feedPartition) (uuid.UUID, uuid.UUID) {
 				if from := c.tails[p].Add(-feedRecheck); from.After(target) {
-					return floorID(from), maxTimeUUID
+					return floorID(from), until
 				}
-				return floorID(target), maxTimeUUID
+				return floorID(target), until
 			})
 			if err != nil {
 				return nil, target, err

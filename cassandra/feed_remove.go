@@ -46,9 +46,9 @@ func (s *Store) removeChanges(ctx context.Context) (removed int, err error) {
 				return 0, nil
 			}
 		}
-		for _, w := range positions {
-			if horizon.IsZero() || w.Before(horizon) {
-				horizon = w
+		for _, pos := range positions {
+			if horizon.IsZero() || pos.w.Before(horizon) {
+				horizon = pos.w
 			}
 		}
 	}

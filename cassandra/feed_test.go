@@ -78,32 +78,25 @@ func changesOf(changes []gamedata.Change, players ...string) []gamedata.Change {
 	return out
 }
 
-// feedWriter writes the players of a test with a clock of its own: a
-// server whose clock differs from the reader's, or whose write was slow.
+// feedWriter writes with a clock of its own (a server whose clock differs
+// from the reader's, or whose write was slow) orders without idempotency
+// key: one change record each, in the order's batch, at the write's time.
 type feedWriter struct {
 	t     *testing.T
 	s     *cassandra.Store
 	clock *storetest.Clock
 }
 
-// create creates a player at time at (the time its change record gets).
-func (w feedWriter) create(name string, at time.Time) {
+// order creates an order of user at time at (the time of its record).
+func (w feedWriter) order(user string, at time.Time) gamedata.Order {
 	w.t.Helper()
 	w.clock.Set(at)
-	p := gamedata.Player{ID: gamedata.NewID(at), Name: name, CreatedAt: at, UpdatedAt: at, PasswordHash: "$argon2id$x"}
-	if err := w.s.CreatePlayer(w.t.Context(), p); err != nil {
+	o := gamedata.Order{ID: gamedata.NewID(at), UserName: user, Item: "straw", Amount: 1, Price: 1,
+		Status: gamedata.OrderUnpaid, CreatedAt: at, UpdatedAt: at}
+	if _, _, err := w.s.CreateOrder(w.t.Context(), o, ""); err != nil {
 		w.t.Fatal(err)
 	}
-}
-
-// update updates a player at time at.
-func (w feedWriter) update(name string, at time.Time) {
-	w.t.Helper()
-	w.clock.Set(at)
-	email := fmt.Sprint(at.UnixMilli(), "@example.com")
-	if _, err := w.s.UpdatePlayer(w.t.Context(), name, gamedata.PlayerUpdate{Email: &email, UpdatedAt: at}); err != nil {
-		w.t.Fatal(err)
-	}
+	return o
 }
 
 // A record that becomes visible after the reader has returned (and
@@ -128,13 +121,13 @@ func TestFeedDeliversStragglersWithinTheMargin(t *testing.T) {
 	r.drain()
 
 	name := "Late_" + fmt.Sprint(time.Now().UnixNano()%1e9)
-	w.create(name, t1)
+	w.order(name, t1)
 	if got := changesOf(r.next(100), name); len(got) != 1 {
 		t.Fatalf("the first record: read %d changes of %s, want 1", len(got), name)
 	}
 
 	// Half a second behind the record already committed.
-	w.update(name, t1.Add(-500*time.Millisecond))
+	w.order(name, t1.Add(-500*time.Millisecond))
 	if got := changesOf(r.next(100), name); len(got) != 1 || !gamedata.IDTime(got[0].ID).Equal(t1.Add(-500*time.Millisecond)) {
 		t.Fatalf("a record half a second late: read %v, want it at once", got)
 	}
@@ -142,7 +135,7 @@ func TestFeedDeliversStragglersWithinTheMargin(t *testing.T) {
 	// Five seconds behind: delivered by the time the reader's clock passes
 	// its time plus the margin, when the watermark would pass it.
 	late := t1.Add(-5 * time.Second)
-	w.update(name, late)
+	w.order(name, late)
 	var got []gamedata.Change
 	for now := t1; len(got) == 0 && !now.After(late.Add(margin+time.Second)); now = now.Add(time.Second) {
 		readerClock.Set(now)
@@ -157,7 +150,7 @@ func TestFeedDeliversStragglersWithinTheMargin(t *testing.T) {
 	readerClock.Set(t1.Add(2 * margin))
 	r.drain()
 	lost := t1.Add(-2 * time.Second)
-	w.update(name, lost)
+	w.order(name, lost)
 	for range 3 {
 		readerClock.Set(readerClock.Now().Add(time.Second))
 		if got := changesOf(r.next(100), name); len(got) > 0 {
@@ -235,15 +228,15 @@ func TestFeedRemovesWhatEveryConsumerPassed(t *testing.T) {
 	write := func(at time.Time, n int) {
 		for i := range n {
 			names = append(names, fmt.Sprint(prefix, len(names)))
-			w.create(names[len(names)-1], at.Add(time.Duration(i)*time.Millisecond))
+			w.order(names[len(names)-1], at.Add(time.Duration(i)*time.Millisecond))
 		}
 	}
-	// old: a record of one player (so one shard) a minute for 600 minutes,
+	// old: a record of one user (so one shard) a minute for 600 minutes,
 	// up to two hours back: more buckets than one removal step takes.
 	old, b0, b1 := t0.Add(-2*time.Hour-600*cassandra.FeedBucket), t0, t0.Add(cassandra.FeedBucket)
 	write(old, 1)
 	for i := 1; i < 600; i++ {
-		w.update(names[0], old.Add(time.Duration(i)*cassandra.FeedBucket))
+		w.order(names[0], old.Add(time.Duration(i)*cassandra.FeedBucket))
 	}
 	write(b0, 8)
 	write(b1, 8)
@@ -365,11 +358,7 @@ func TestFeedReadsAFarBacklogInOrder(t *testing.T) {
 	name := "Far_" + fmt.Sprint(time.Now().UnixNano()%1e9)
 	const n = 700 // one record a minute: 700 buckets
 	for i := range n {
-		if i == 0 {
-			w.create(name, start)
-			continue
-		}
-		w.update(name, start.Add(time.Duration(i)*cassandra.FeedBucket))
+		w.order(name, start.Add(time.Duration(i)*cassandra.FeedBucket))
 	}
 	clock.Set(time.Now())
 	r := newFeedReader(t, s, "far-"+fmt.Sprint(time.Now().UnixNano()))

@@ -16,8 +16,9 @@ import (
 // carries the whole order; the order row itself is then written IF NOT
 // EXISTS, by the claimant or by any later caller with the same key, so the
 // order exists and is returned even when the claimant died between the two
-// writes. The change record of an order goes in the batch of its row, or
-// just before the row's (or the payment's) lightweight transaction.
+// writes. The change record of an order without key goes in the batch of
+// its new row; an order's row written by key and a payment, lightweight
+// transactions, write an intent and a record after (see feed.go).
 const orderColumns = `id, user_name, item, amount, price, status, created, updated`
 
 var (
@@ -70,7 +71,7 @@ func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKe
 	if idempotencyKey == "" {
 		b := s.batch(gocql.LoggedBatch)
 		b.add(insertOrder, append([]any{user}, orderArgs(o)...)...)
-		recorded := s.addChange(b, orderChange(o))
+		recorded := s.addChange(b, orderChange(o), false)
 		if err := b.exec(ctx); err != nil {
 			return gamedata.Order{}, false, s.fail(op, err)
 		}
@@ -91,11 +92,10 @@ func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKe
 	}
 	// Write the claimed order unless it is there already, as it was first
 	// made or as it is now (paid, maybe).
-	if err := s.recordChange(ctx, orderChange(o)); err != nil {
-		return gamedata.Order{}, false, s.fail(op, err)
-	}
 	stored := map[string]any{}
-	applied, err := s.query(insertOrderLWT, append([]any{user}, orderArgs(o)...)...).MapScanCASContext(ctx, stored)
+	applied, err := s.changeByLWT(ctx, orderChange(o), func() (bool, error) {
+		return s.query(insertOrderLWT, append([]any{user}, orderArgs(o)...)...).MapScanCASContext(ctx, stored)
+	})
 	if err != nil {
 		return gamedata.Order{}, false, s.fail(op, err)
 	}
@@ -143,25 +143,27 @@ func (s *Store) ListOrders(ctx context.Context, user string, p gamedata.PageRequ
 
 // PayOrder moves an unpaid order to paid. The condition makes exactly one
 // of any number of concurrent calls succeed; the others get ErrConflict.
+// Orders are never deleted, so a read first answers an unknown order
+// (ErrNotFound) or one paid already (ErrConflict) without writing anything.
 func (s *Store) PayOrder(ctx context.Context, user string, id uuid.UUID, at time.Time) (gamedata.Order, error) {
 	op := "pay order " + id.String() + " of " + user
-	if !isTimeUUID(id) {
-		return gamedata.Order{}, s.fail(op, gamedata.ErrNotFound)
+	o, err := s.GetOrder(ctx, user, id)
+	if err != nil {
+		return o, s.fail(op, err)
 	}
-	if err := s.recordChange(ctx, gamedata.Change{Kind: gamedata.ChangeOrder, Player: key(user), OrderID: id}); err != nil {
-		return gamedata.Order{}, s.fail(op, err)
+	if o.Status != gamedata.OrderUnpaid {
+		return gamedata.Order{}, s.fail(op, gamedata.ErrConflict)
 	}
-	current := map[string]any{}
-	applied, err := s.query(payOrder, string(gamedata.OrderPaid), at, key(user), [16]byte(id),
-		string(gamedata.OrderUnpaid)).MapScanCASContext(ctx, current)
+	applied, err := s.changeByLWT(ctx, orderChange(o), func() (bool, error) {
+		return s.query(payOrder, string(gamedata.OrderPaid), at, key(user), [16]byte(id),
+			string(gamedata.OrderUnpaid)).MapScanCASContext(ctx, map[string]any{})
+	})
 	switch {
 	case err != nil:
 		return gamedata.Order{}, s.fail(op, err)
-	case !applied && current["status"] == nil, !applied && current["status"] == "":
-		// No row: the condition failed on nothing, and nothing was written.
-		return gamedata.Order{}, s.fail(op, gamedata.ErrNotFound)
 	case !applied:
 		return gamedata.Order{}, s.fail(op, gamedata.ErrConflict)
 	}
-	return s.GetOrder(ctx, user, id)
+	o.Status, o.UpdatedAt = gamedata.OrderPaid, asStored(at)
+	return o, nil
 }

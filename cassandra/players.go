@@ -9,18 +9,17 @@ import (
 	"github.com/gamedata-dev/gamedata"
 )
 
-// Players are keyed by NameKey(name). Every write of a player row is a
-// lightweight transaction at the name's serial consistency, so that the
-// claim (IF NOT EXISTS) and later changes (IF EXISTS) are ordered by Paxos
-// alone, never against a plain write's client timestamp. Their change
-// record is therefore written just before them (see feed.go).
+// Players are keyed by NameKey(name). A name is claimed by a lightweight
+// transaction at the name's serial consistency (IF NOT EXISTS); a player,
+// never deleted, is then changed by plain writes. Both change a row search
+// may hold, so each writes an intent and a record after (see feed.go).
 var (
 	insertPlayer = lwt(namePaxos, `INSERT INTO players
 		(name_key, id, name, email, phone, age, password_hash, created, updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`)
 	// An unset field is left alone, so one statement serves every update.
-	updatePlayer = lwt(namePaxos, `UPDATE players SET email = ?, phone = ?, age = ?, password_hash = ?, updated = ?
-		WHERE name_key = ? IF EXISTS`)
+	updatePlayer = write(`UPDATE players SET email = ?, phone = ?, age = ?, password_hash = ?, updated = ?
+		WHERE name_key = ?`)
 	getPlayer = read(`SELECT id, name, email, phone, age, password_hash, created, updated
 		FROM players WHERE name_key = ?`)
 )
@@ -42,11 +41,10 @@ func orUnset[T any](p *T) any {
 // CreatePlayer claims p's name; ErrConflict when it is taken ignoring case,
 // in any region (the claim is SERIAL by default).
 func (s *Store) CreatePlayer(ctx context.Context, p gamedata.Player) error {
-	if err := s.recordChange(ctx, playerChange(p.Name)); err != nil {
-		return s.fail("create player "+p.Name, err)
-	}
-	applied, err := s.query(insertPlayer, key(p.Name), [16]byte(p.ID), p.Name, p.Email, p.Phone,
-		orUnset(p.Age), p.PasswordHash, p.CreatedAt, p.UpdatedAt).MapScanCASContext(ctx, map[string]any{})
+	applied, err := s.changeByLWT(ctx, playerChange(p.Name), func() (bool, error) {
+		return s.query(insertPlayer, key(p.Name), [16]byte(p.ID), p.Name, p.Email, p.Phone,
+			orUnset(p.Age), p.PasswordHash, p.CreatedAt, p.UpdatedAt).MapScanCASContext(ctx, map[string]any{})
+	})
 	if err != nil {
 		return s.fail("create player "+p.Name, err)
 	}
@@ -67,20 +65,41 @@ func (s *Store) GetPlayer(ctx context.Context, name string) (gamedata.Player, er
 	return p, nil
 }
 
-// UpdatePlayer changes the fields u sets and returns the player as stored;
-// ErrNotFound (and no player written: the change record written before
-// names nobody, and the indexer skips it) when there is no such player.
+// UpdatePlayer changes the fields u sets and returns the player as this
+// update left it; ErrNotFound, with nothing written, when there is no such
+// player. Players are never deleted, so one read tells, and the update is a
+// LOGGED batch of the row and its intent, not a transaction. Like an
+// order's payment after its plain insert, it is ordered after the claim by
+// timestamps: keep the clocks of servers and nodes in sync (NTP).
 func (s *Store) UpdatePlayer(ctx context.Context, name string, u gamedata.PlayerUpdate) (gamedata.Player, error) {
-	if err := s.recordChange(ctx, playerChange(name)); err != nil {
-		return gamedata.Player{}, s.fail("update player "+name, err)
+	op := "update player " + name
+	p, err := s.GetPlayer(ctx, name)
+	if err != nil {
+		return p, s.fail(op, err)
 	}
-	applied, err := s.query(updatePlayer, orUnset(u.Email), orUnset(u.Phone), orUnset(u.Age),
-		orUnset(u.PasswordHash), u.UpdatedAt, key(name)).MapScanCASContext(ctx, map[string]any{})
-	switch {
-	case err != nil:
-		return gamedata.Player{}, s.fail("update player "+name, err)
-	case !applied:
-		return gamedata.Player{}, s.fail("update player "+name, gamedata.ErrNotFound)
+	c := playerChange(name)
+	b := s.batch(gocql.LoggedBatch)
+	b.add(updatePlayer, orUnset(u.Email), orUnset(u.Phone), orUnset(u.Age), orUnset(u.PasswordHash), u.UpdatedAt, key(name))
+	stored := s.addChange(b, c, true)
+	if err := b.exec(ctx); err != nil {
+		return gamedata.Player{}, s.fail(op, err)
 	}
-	return s.GetPlayer(ctx, name)
+	stored()
+	s.recorded(ctx, c)
+	return applyUpdate(p, u), nil
+}
+
+// applyUpdate returns p with the fields u sets.
+func applyUpdate(p gamedata.Player, u gamedata.PlayerUpdate) gamedata.Player {
+	for _, f := range []struct{ to, from *string }{{&p.Email, u.Email}, {&p.Phone, u.Phone}, {&p.PasswordHash, u.PasswordHash}} {
+		if f.from != nil {
+			*f.to = *f.from
+		}
+	}
+	if u.Age != nil {
+		age := *u.Age
+		p.Age = &age
+	}
+	p.UpdatedAt = asStored(u.UpdatedAt)
+	return p
 }

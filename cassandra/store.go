@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net"
 	"sync/atomic"
+	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -90,6 +91,10 @@ func (s *Store) Close() error {
 	}
 	return nil
 }
+
+// asStored returns t as a timestamp column gives it back: in UTC, to the
+// millisecond.
+func asStored(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
 var ping = read(`SELECT release_version FROM system.local WHERE key = ?`)
 

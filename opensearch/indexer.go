@@ -36,8 +36,9 @@ type IndexerConfig struct {
 	Concurrency int
 	// MissingRowGrace is how long after a change its row may still be
 	// missing before the change is skipped: 1m. A row can lag its change
-	// record (replication to another region; a record written just before
-	// its lightweight transaction), and skipping it then would lose it.
+	// record (replication to another region; a new row and its record in a
+	// Cassandra batch, which is not isolated), and skipping it then would
+	// lose it.
 	MissingRowGrace time.Duration
 	// MinBackoff and MaxBackoff bound the pause before a retry (it doubles
 	// from Min up to Max, with jitter): 100ms and 5s.
