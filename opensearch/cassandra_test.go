@@ -2,9 +2,6 @@ package opensearch_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"slices"
 	"testing"
 	"time"
 
@@ -14,7 +11,6 @@ import (
 	"github.com/gamedata-dev/gamedata/opensearch"
 	"github.com/gamedata-dev/gamedata/opensearch/opensearchtest"
 	"github.com/gamedata-dev/gamedata/searchtest"
-	"github.com/gamedata-dev/gamedata/storetest"
 )
 
 // openCassandra opens a Cassandra store on cfg's keyspace with clock,
@@ -55,36 +51,8 @@ func TestSearchOnCassandra(t *testing.T) {
 }
 
 // Players, orders, payments, updates and messages written through the
-// Cassandra store end up in the indices exactly as stored; `reindex users`
-// over the store's scan (its PlayerLister) rebuilds the users index with
-// every player and swaps the alias onto it.
+// Cassandra store end up in the indices exactly as stored, and `reindex
+// users` over its scan rebuilds the users index (see testIndexAndReindex).
 func TestIndexAndReindexFromCassandra(t *testing.T) {
-	cl := newCluster(t)
-	st := openCassandra(t, cassandratest.Keyspace(t), gamedata.SystemClock{})
-	w := newWorkload(st, time.Now().UTC().Truncate(time.Millisecond))
-	ix := newIndexer(t, cl.c, st, nil)
-	w.run(t, 40)
-	drain(t, ix, cl.c)
-	w.verify(t, cl)
-	if n := pending(t, st); n != 0 {
-		t.Errorf("after the drain the feed reports %d changes pending", n)
-	}
-
-	old := cl.holders("users")
-	rep, err := cl.c.ReindexUsers(t.Context(), st, opensearch.ReindexOptions{
-		BatchSize: 7, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Clock: storetest.NewClock(time.Now().AddDate(0, 0, 1)), // names the new index apart from the first
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Players != int64(len(w.players)) || !slices.Equal(rep.Deleted, prefixed(cl, old)) {
-		t.Errorf("report: %d players, deleted %v; want the %d stored and %v", rep.Players, rep.Deleted, len(w.players), old)
-	}
-	if got := cl.holders("users"); len(got) != 1 || cl.cfg.Prefix+got[0] != rep.Index {
-		t.Errorf("alias users on %v, want the new index %s alone", got, rep.Index)
-	}
-	w.run(t, 4) // the indexer writes through the new alias
-	drain(t, ix, cl.c)
-	w.verify(t, cl)
+	testIndexAndReindex(t, openCassandra(t, cassandratest.Keyspace(t), gamedata.SystemClock{}))
 }

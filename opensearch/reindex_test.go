@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/gamedata-dev/gamedata"
 	"github.com/gamedata-dev/gamedata/opensearch"
@@ -112,4 +113,48 @@ func prefixed(cl *cluster, names []string) []string {
 		out[i] = cl.cfg.Prefix + n
 	}
 	return out
+}
+
+// Players, orders, payments, updates and messages written through the
+// SQLite store end up in the indices exactly as stored, and `reindex users`
+// over its scan rebuilds the users index (see testIndexAndReindex).
+func TestIndexAndReindexFromSQLite(t *testing.T) {
+	testIndexAndReindex(t, openSQLite(t, gamedata.SystemClock{}))
+}
+
+// testIndexAndReindex writes through a store, drains its feed into the
+// indices, which then hold every row as stored, and has `reindex users`
+// rebuild the users index over the store's scan (its PlayerLister): the new
+// index holds every player, and the alias moves onto it.
+func testIndexAndReindex(t *testing.T, st interface {
+	source
+	opensearch.PlayerLister
+}) {
+	cl := newCluster(t)
+	w := newWorkload(st, time.Now().UTC().Truncate(time.Millisecond))
+	ix := newIndexer(t, cl.c, st, nil)
+	w.run(t, 40)
+	drain(t, ix, cl.c)
+	w.verify(t, cl)
+	if n := pending(t, st); n != 0 {
+		t.Errorf("after the drain the feed reports %d changes pending", n)
+	}
+
+	old := cl.holders("users")
+	rep, err := cl.c.ReindexUsers(t.Context(), st, opensearch.ReindexOptions{
+		BatchSize: 7, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Clock: storetest.NewClock(time.Now().AddDate(0, 0, 1)), // names the new index apart from the first
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Players != int64(len(w.players)) || !slices.Equal(rep.Deleted, prefixed(cl, old)) {
+		t.Errorf("report: %d players, deleted %v; want the %d stored and %v", rep.Players, rep.Deleted, len(w.players), old)
+	}
+	if got := cl.holders("users"); len(got) != 1 || cl.cfg.Prefix+got[0] != rep.Index {
+		t.Errorf("alias users on %v, want the new index %s alone", got, rep.Index)
+	}
+	w.run(t, 4) // the indexer writes through the new alias
+	drain(t, ix, cl.c)
+	w.verify(t, cl)
 }

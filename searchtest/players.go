@@ -8,6 +8,7 @@ import (
 
 var playerTests = []testCase{
 	{"ByEmail", testPlayersByEmail},
+	{"ByNonASCIIEmail", testPlayersByNonASCIIEmail},
 	{"ByPhone", testPlayersByPhone},
 	{"ByNamePrefix", testPlayersByNamePrefix},
 	{"ByAgeRange", testPlayersByAge},
@@ -59,6 +60,20 @@ func testPlayersByEmail(e *env) {
 	e.checkPlayers("an email nobody has", Q{Email: e.email("nobody")}, nil...)
 	e.checkPlayers("a part of ann's email", Q{Email: strings.TrimSuffix(ann.Email, "e")}, nil...)
 	e.checkPlayers("a part of ann's email, its end", Q{Email: strings.TrimPrefix(ann.Email, "a")}, nil...)
+}
+
+// Case is ignored in all of Unicode, as OpenSearch's lowercase normalizer
+// does, not in ASCII only; accents are not.
+func testPlayersByNonASCIIEmail(e *env) {
+	elodie := e.player(e.name("Elodie"), "ÉLODIE.ŒUVRE@"+strings.ToUpper(e.tag)+".EXEMPLE", randomPhone(), nil)
+	e.player(e.name("Elodie2"), "elodie.oeuvre@"+e.tag+".exemple", randomPhone(), nil)
+	e.sync()
+
+	type Q = gamedata.PlayerQuery
+	e.checkPlayers("élodie's email in lower case", Q{Email: "élodie.œuvre@" + e.tag + ".exemple"}, elodie)
+	e.checkPlayers("élodie's email in mixed case", Q{Email: "Élodie.Œuvre@" + e.tag + ".Exemple"}, elodie)
+	e.checkPlayers("élodie's email as stored", Q{Email: elodie.Email}, elodie)
+	e.checkPlayers("élodie's email without accents", Q{Email: "ELODIE.ŒUVRE@" + e.tag + ".exemple"}, nil...)
 }
 
 func testPlayersByPhone(e *env) {

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/gamedata-dev/gamedata"
@@ -44,15 +46,17 @@ func (s *Store) prepareFeed(p *preparer) {
 		VALUES (:id, :at, :kind, :player, :order_id, :message)`)
 	s.consumerPosition = p.read(`SELECT seq FROM feed_consumers WHERE consumer = :consumer`)
 	// The no-op update makes RETURNING answer for a consumer known already.
-	s.registerConsumer = p.write(`INSERT INTO feed_consumers (consumer, seq) VALUES (:consumer, 0)
+	s.registerConsumer = p.write(`INSERT INTO feed_consumers (consumer, seq, updated) VALUES (:consumer, 0, :now)
 		ON CONFLICT (consumer) DO UPDATE SET seq = seq RETURNING seq`)
 	s.readChanges = p.read(`SELECT seq, id, kind, player_key, order_id, message FROM changes
 		WHERE seq > :after ORDER BY seq LIMIT :limit`)
 	// sqlite_sequence keeps the last seq given even when its record is gone.
 	s.lastSeq = p.write(`SELECT seq FROM sqlite_sequence WHERE name = 'changes'`)
 	// A position never moves back: a retried commit of an older cursor is harmless.
-	s.commitPosition = p.write(`INSERT INTO feed_consumers (consumer, seq) VALUES (:consumer, :seq)
-		ON CONFLICT (consumer) DO UPDATE SET seq = max(seq, excluded.seq)`)
+	s.commitPosition = p.write(`INSERT INTO feed_consumers (consumer, seq, updated) VALUES (:consumer, :seq, :now)
+		ON CONFLICT (consumer) DO UPDATE SET seq = max(seq, excluded.seq), updated = excluded.updated`)
+	s.listConsumers = p.read(`SELECT consumer, seq, updated FROM feed_consumers ORDER BY consumer`)
+	s.dropConsumer = p.write(`DELETE FROM feed_consumers WHERE consumer = :consumer`)
 	s.removePassed = p.write(`DELETE FROM changes WHERE seq IN (SELECT seq FROM changes
 		WHERE seq <= (SELECT min(seq) FROM feed_consumers) ORDER BY seq LIMIT :batch)`)
 	s.feedStatus = p.read(`SELECT seq, at, (SELECT max(seq) FROM changes) FROM changes
@@ -149,7 +153,7 @@ func (s *Store) position(ctx context.Context, op, consumer string, register bool
 		return 0, nil
 	}
 	err := s.write(ctx, op+": register the consumer", func(tx *sql.Tx) error {
-		return tx.StmtContext(ctx, s.registerConsumer).QueryRowContext(ctx, name).Scan(&seq)
+		return tx.StmtContext(ctx, s.registerConsumer).QueryRowContext(ctx, name, s.now()).Scan(&seq)
 	})
 	return seq, err
 }
@@ -212,7 +216,7 @@ func (s *Store) CommitChanges(ctx context.Context, consumer, cursor string) erro
 			return gamedata.Invalid("cursor", "is beyond the end of the feed")
 		}
 		_, err := tx.StmtContext(ctx, s.commitPosition).ExecContext(ctx,
-			sql.Named("consumer", consumer), sql.Named("seq", seq))
+			sql.Named("consumer", consumer), sql.Named("seq", seq), s.now())
 		return err
 	})
 	if err != nil {
@@ -246,6 +250,67 @@ func (s *Store) FeedStatus(ctx context.Context, consumer string) (gamedata.FeedS
 	}
 	st.Pending = last - first + 1 // no gaps above a position: see the top of this file
 	return st, nil
+}
+
+var _ gamedata.FeedAdmin = (*Store)(nil)
+
+// FeedConsumers lists the known consumers, by name: their position is the
+// seq of the last record they committed.
+func (s *Store) FeedConsumers(ctx context.Context) ([]gamedata.FeedConsumer, error) {
+	const op = "list feed consumers"
+	rows, err := s.listConsumers.QueryContext(ctx)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	var out []gamedata.FeedConsumer
+	for rows.Next() {
+		var c gamedata.FeedConsumer
+		var seq int64
+		var saved sql.NullInt64 // unknown for a consumer of before schema step 4
+		if err := rows.Scan(&c.Name, &seq, &saved); err != nil {
+			_ = rows.Close() // the scan error is the one to report
+			return nil, s.fail(op, err)
+		}
+		c.Position = strconv.FormatInt(seq, 10)
+		if saved.Valid {
+			c.Saved = fromNanos(saved.Int64)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(op, err)
+	}
+	for i := range out {
+		if out[i].FeedStatus, err = s.FeedStatus(ctx, out[i].Name); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// DropFeedConsumer forgets a consumer, then removes the records every
+// remaining consumer has passed (or, with none left, leaves them to the
+// purge of records past the feed retention).
+func (s *Store) DropFeedConsumer(ctx context.Context, consumer string) error {
+	op := "drop feed consumer " + consumer
+	if err := checkConsumer(consumer); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	err := s.write(ctx, op, func(tx *sql.Tx) error {
+		res, err := tx.StmtContext(ctx, s.dropConsumer).ExecContext(ctx, sql.Named("consumer", consumer))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, gamedata.ErrNotFound)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.deleteInBatches(ctx, op+": remove the changes every consumer passed", s.removePassed)
+	return err
 }
 
 // purgeChanges drops the records older than the feed retention, but ONLY

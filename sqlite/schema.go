@@ -3,7 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
 	"fmt"
+	"strings"
+
+	"modernc.org/sqlite"
 )
 
 // migrations are the schema steps in order; PRAGMA user_version counts the
@@ -135,7 +139,38 @@ CREATE INDEX orders_by_item ON orders (item, created, id);
 CREATE INDEX orders_by_status ON orders (status, created, id);
 CREATE INDEX orders_by_price ON orders (price);
 `,
+	// 4: emails matched ignoring case as OpenSearch's lowercase normalizer
+	// does, in all of Unicode (SQLite's lower() folds ASCII only): by a key
+	// that Go lowercases (emailKey), filled here by foldFunc; and when each
+	// consumer of the change feed last stored its position.
+	`
+ALTER TABLE players ADD COLUMN email_key TEXT NOT NULL DEFAULT '';
+UPDATE players SET email_key = ` + foldFunc + `(email);
+DROP INDEX players_by_email;
+CREATE INDEX players_by_email_key ON players (email_key, created, id);
+
+ALTER TABLE feed_consumers ADD COLUMN updated INTEGER;
+`,
 }
+
+// foldFunc is the SQL function that lowercases as emailKey does, for the
+// migration that fills email_key; the store binds emailKey's result itself.
+const foldFunc = "gamedata_email_key"
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction(foldFunc, 1, func(_ *sqlite.FunctionContext, args []sqldriver.Value) (sqldriver.Value, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			return nil, fmt.Errorf("%s: want TEXT, got %T", foldFunc, args[0])
+		}
+		return emailKey(s), nil
+	})
+}
+
+// emailKey is what emails are matched by: lowercased rune by rune with
+// Unicode's simple mappings, as OpenSearch's lowercase normalizer (Java's
+// Character.toLowerCase) does.
+func emailKey(email string) string { return strings.ToLower(email) }
 
 // migrate applies the steps the file lacks, each in its own transaction.
 // The version is read inside the transaction (BEGIN IMMEDIATE), so two

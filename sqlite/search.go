@@ -37,9 +37,8 @@ type driver[Q any] struct {
 type playerDriver = driver[gamedata.PlayerQuery]
 
 var playerDrivers = [...]playerDriver{
-	// Emails match ignoring (ASCII) case: SQLite's lower() on both sides,
-	// as in the index.
-	{"players_by_email", `lower(email) = lower(:email)`, func(q gamedata.PlayerQuery) bool { return q.Email != "" }},
+	// Emails match ignoring case, by their key (see emailKey).
+	{"players_by_email_key", `email_key = :email`, func(q gamedata.PlayerQuery) bool { return q.Email != "" }},
 	{"players_by_phone", `phone = :phone`, func(q gamedata.PlayerQuery) bool { return q.Phone != "" }},
 	// The index of the name key's UNIQUE constraint, the table's second.
 	{"sqlite_autoindex_players_2", `name_key >= :name_lo AND name_key < :name_hi`,
@@ -82,9 +81,6 @@ const (
 		AND created >= :from`
 	searchList = ` AND (created, id) < (:at, :id) ORDER BY created DESC, id DESC LIMIT :limit`
 )
-
-// maxRevenueBuckets bounds one revenue query: ten years of days.
-const maxRevenueBuckets = 3660
 
 func (s *Store) prepareSearch(p *preparer) {
 	search := func(columns, table, index, cond, filters string) *sql.Stmt {
@@ -151,7 +147,7 @@ func (s *Store) playerSearch(q gamedata.PlayerQuery) (*sql.Stmt, []any) {
 		key := gamedata.NameKey(q.NamePrefix)
 		lo.Value, hi.Value = key, prefixEnd(key)
 	}
-	args := []any{orNull("email", q.Email), orNull("phone", q.Phone), lo, hi,
+	args := []any{orNull("email", emailKey(q.Email)), orNull("phone", q.Phone), lo, hi,
 		sql.Named("age_min", q.AgeMin), sql.Named("age_max", q.AgeMax)}
 	return choose(q, playerDrivers[:], s.searchPlayers[:]), args
 }
@@ -202,63 +198,19 @@ func (s *Store) SearchOrders(ctx context.Context, q gamedata.OrderQuery, p gamed
 	return list(ctx, s, "search orders", stmt, p, ceil, scanOrder, orderCursor, args...)
 }
 
-// periodStart returns the start of the period of iv that holds t, in UTC;
-// weeks start on Monday.
-func periodStart(t time.Time, iv gamedata.Interval) time.Time {
-	t = t.UTC()
-	switch iv {
-	case gamedata.IntervalWeek:
-		day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-		return day.AddDate(0, 0, -(int(day.Weekday())+6)%7)
-	case gamedata.IntervalMonth:
-		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-	}
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-// nextPeriod returns the start of the period after the one starting at start.
-func nextPeriod(start time.Time, iv gamedata.Interval) time.Time {
-	switch iv {
-	case gamedata.IntervalWeek:
-		return start.AddDate(0, 0, 7)
-	case gamedata.IntervalMonth:
-		return start.AddDate(0, 1, 0)
-	}
-	return start.AddDate(0, 0, 1)
-}
-
 // revenueBuckets checks q and returns its empty buckets with the JSON
 // bounds of the revenue statement: each bucket counts the orders of its
 // period that fall in [From, To).
 func revenueBuckets(q gamedata.RevenueQuery) ([]gamedata.RevenueBucket, string, error) {
-	var v gamedata.ValidationError
-	if q.From.IsZero() {
-		v.Add("from", "is required")
-	}
-	if q.To.IsZero() {
-		v.Add("to", "is required")
-	} else if !q.To.After(q.From) {
-		v.Add("to", "must be after from")
-	}
-	switch q.Interval {
-	case gamedata.IntervalDay, gamedata.IntervalWeek, gamedata.IntervalMonth:
-	default:
-		v.Add("interval", "must be day, week or month")
-	}
-	if err := v.Err(); err != nil {
+	periods, err := q.Periods()
+	if err != nil {
 		return nil, "", err
 	}
-	var buckets []gamedata.RevenueBucket
-	var bounds [][2]int64
-	for start := periodStart(q.From, q.Interval); start.Before(q.To); {
-		if len(buckets) == maxRevenueBuckets {
-			return nil, "", gamedata.Invalid("to", "the range holds more than %d periods of a %s; ask for a shorter range or a longer interval",
-				maxRevenueBuckets, q.Interval)
-		}
-		end := nextPeriod(start, q.Interval)
-		buckets = append(buckets, gamedata.RevenueBucket{Start: start})
-		bounds = append(bounds, [2]int64{bound(later(start, q.From)), bound(earlier(end, q.To))})
-		start = end
+	buckets := make([]gamedata.RevenueBucket, len(periods))
+	bounds := make([][2]int64, len(periods))
+	for i, start := range periods {
+		buckets[i].Start = start
+		bounds[i] = [2]int64{bound(later(start, q.From)), bound(earlier(q.Interval.Next(start), q.To))}
 	}
 	b, err := json.Marshal(bounds)
 	return buckets, string(b), err
@@ -280,7 +232,7 @@ func earlier(a, b time.Time) time.Time {
 
 // Revenue sums the orders created in [q.From, q.To) per period, empty
 // periods included, oldest first; revenue is exact in cents. A range of
-// more than 3660 periods is ErrInvalid.
+// more than gamedata.MaxRevenuePeriods periods is ErrInvalid.
 func (s *Store) Revenue(ctx context.Context, q gamedata.RevenueQuery) ([]gamedata.RevenueBucket, error) {
 	const op = "revenue"
 	buckets, bounds, err := revenueBuckets(q)

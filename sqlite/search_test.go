@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -58,7 +59,7 @@ func TestSearchUsesTheMostSelectiveIndex(t *testing.T) {
 	n, price := 30, gamedata.Money(100)
 	type P = gamedata.PlayerQuery
 	checkDrivers(t, s, "players", "players_by_created", []criterion[P]{
-		{"email", "players_by_email", func(q *P) { q.Email = "a@example.com" }},
+		{"email", "players_by_email_key", func(q *P) { q.Email = "a@example.com" }},
 		{"phone", "players_by_phone", func(q *P) { q.Phone = "+1 555" }},
 		{"name prefix", "sqlite_autoindex_players_2", func(q *P) { q.NamePrefix = "al" }},
 		{"age min", "players_by_age", func(q *P) { q.AgeMin = &n }},
@@ -93,26 +94,29 @@ func TestPrefixEnd(t *testing.T) {
 	}
 }
 
+// The buckets are the query's periods; the first starts its range at From
+// and the last ends it at To, so that orders outside [From, To) count in
+// none.
 func TestRevenueBuckets(t *testing.T) {
 	from := time.Date(2026, 1, 31, 12, 0, 0, 0, time.UTC) // a Saturday
-	for _, tc := range []struct {
-		to     time.Time
-		iv     gamedata.Interval
-		starts []string
-	}{
-		{from.Add(time.Hour), gamedata.IntervalDay, []string{"2026-01-31"}},
-		{time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC), gamedata.IntervalDay, []string{"2026-01-31", "2026-02-01"}},
-		{time.Date(2026, 2, 2, 0, 0, 0, 1, time.UTC), gamedata.IntervalWeek, []string{"2026-01-26", "2026-02-02"}},
-		{time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), gamedata.IntervalMonth, []string{"2026-01-01", "2026-02-01"}},
-	} {
-		buckets, _, err := revenueBuckets(gamedata.RevenueQuery{From: from, To: tc.to, Interval: tc.iv})
-		var got []string
-		for _, b := range buckets {
-			got = append(got, b.Start.Format(time.DateOnly))
-		}
-		if err != nil || !slices.Equal(got, tc.starts) {
-			t.Errorf("%s to %v: %v, %v; want %v", tc.iv, tc.to, got, err, tc.starts)
-		}
+	to := time.Date(2026, 2, 2, 6, 0, 0, 0, time.UTC)
+	q := gamedata.RevenueQuery{From: from, To: to, Interval: gamedata.IntervalDay}
+	buckets, bounds, err := revenueBuckets(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	periods, _ := q.Periods()
+	var starts []time.Time
+	for _, b := range buckets {
+		starts = append(starts, b.Start)
+	}
+	day := func(d int) int64 { return time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC).UnixNano() }
+	want := fmt.Sprintf("[[%d,%d],[%d,%d],[%d,%d]]", from.UnixNano(), day(32), day(32), day(33), day(33), to.UnixNano())
+	if !slices.Equal(starts, periods) || bounds != want {
+		t.Errorf("buckets from %v, bounds %s; want %v and %s", starts, bounds, periods, want)
+	}
+	if _, _, err := revenueBuckets(gamedata.RevenueQuery{From: to, To: from, Interval: gamedata.IntervalDay}); !errors.Is(err, gamedata.ErrInvalid) {
+		t.Errorf("a range that ends before it starts: %v, want %v", err, gamedata.ErrInvalid)
 	}
 }
 

@@ -68,6 +68,7 @@ type Store struct {
 	insertChange, consumerPosition, registerConsumer, readChanges *sql.Stmt
 	lastSeq, commitPosition, removePassed, feedStatus             *sql.Stmt
 	anyConsumer, firstYoungChange, purgeOldChanges                *sql.Stmt
+	listConsumers, dropConsumer, listAllPlayers                   *sql.Stmt
 
 	// One statement per index that can drive a search (see search.go).
 	searchPlayers [len(playerDrivers)]*sql.Stmt
