@@ -108,12 +108,14 @@ func (c cassandraConfig) tlsConfig() (*tls.Config, error) {
 	return t, nil
 }
 
-// openCassandra opens the Cassandra store of c.
-func openCassandra(ctx context.Context, c cassandraConfig, clock gamedata.Clock) (gamedata.Store, error) {
+// openCassandra opens the Cassandra store of c, with the change feed of
+// feed.
+func openCassandra(ctx context.Context, c cassandraConfig, feed feedStoreConfig, clock gamedata.Clock) (gamedata.Store, error) {
 	cfg, err := c.config(clock)
 	if err != nil {
 		return nil, err
 	}
+	cfg.FeedConsumers, cfg.FeedMargin, cfg.FeedRetention = feed.Consumers, feed.Margin, feed.Retention
 	s, err := cassandra.Open(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open cassandra store: %w", err)

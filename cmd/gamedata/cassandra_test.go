@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gamedata-dev/gamedata/cassandra"
 	"github.com/gamedata-dev/gamedata/cassandra/cassandratest"
 )
 
@@ -56,8 +58,9 @@ func TestServeOnCassandra(t *testing.T) {
 		t.Fatalf("serve before schema apply: %v\n%s\nwant a refusal that says to run gamedata schema apply", err, errOut)
 	}
 
-	if out := mustCLI(t, env, "schema", "apply"); !strings.Contains(out, "applied steps [1]") {
-		t.Errorf("first schema apply: %s", out)
+	want := fmt.Sprintf("keyspace %s: schema version %d, applied steps", node.Keyspace, cassandra.Version)
+	if out := mustCLI(t, env, "schema", "apply"); !strings.Contains(out, want) {
+		t.Errorf("first schema apply: %s; want %q", out, want)
 	}
 	if out := mustCLI(t, env, "schema", "apply"); !strings.Contains(out, "up to date") {
 		t.Errorf("second schema apply: %s", out)

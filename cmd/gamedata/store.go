@@ -24,6 +24,7 @@ type storeConfig struct {
 	// SQLiteSynchronous is SQLite's PRAGMA synchronous.
 	SQLiteSynchronous string
 	Cassandra         cassandraConfig // cassandra.go
+	Feed              feedStoreConfig // feed.go
 }
 
 func (c *storeConfig) addFlags(fs *pflag.FlagSet) {
@@ -34,26 +35,31 @@ func (c *storeConfig) addFlags(fs *pflag.FlagSet) {
 	fs.Var(newEnum(&c.SQLiteSynchronous, "normal", "normal", "full"), "sqlite-synchronous",
 		"SQLite durability: normal keeps every commit across a restart or crash of the process; full also across a power loss, at an fsync per write")
 	c.Cassandra.addFlags(fs)
+	c.Feed.addFlags(fs)
 }
 
 // openStore opens the store c chooses, creating the data folder first.
 func openStore(ctx context.Context, c storeConfig, clock gamedata.Clock) (gamedata.Store, error) {
+	if err := c.Feed.validate(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create --data-dir: %w", err)
 	}
 	switch c.Kind {
 	case "sqlite":
 		s, err := sqlite.Open(ctx, sqlite.Config{
-			Path:        filepath.Join(c.DataDir, "gamedata.db"),
-			Clock:       clock,
-			Synchronous: c.SQLiteSynchronous,
+			Path:          filepath.Join(c.DataDir, "gamedata.db"),
+			Clock:         clock,
+			Synchronous:   c.SQLiteSynchronous,
+			FeedRetention: c.Feed.Retention,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite store: %w", err)
 		}
 		return s, nil
 	case "cassandra":
-		return openCassandra(ctx, c.Cassandra, clock)
+		return openCassandra(ctx, c.Cassandra, c.Feed, clock)
 	default:
 		return nil, fmt.Errorf("--store %q: no such store (want one of %v)", c.Kind, storeKinds)
 	}
