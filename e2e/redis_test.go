@@ -278,7 +278,7 @@ func TestRedisOutage(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Logf("ready again %s after Redis started", time.Since(start).Round(time.Millisecond))
-	if r := ratio("Redis back", time.Second); r < 0.9 {
+	if r := ratio("Redis back", 2*time.Second); r < 0.9 {
 		t.Errorf("hit ratio %.2f after Redis came back; want it recovered (>= 0.9)", r)
 	}
 }
