@@ -108,7 +108,7 @@ func New(store gamedata.Store, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s.players = &kind[gamedata.Player]{
-		s: s, name: "player", metrics: m.of("player"),
+		s: s, name: "player", cached: cfg.TTL > 0, metrics: m.of("player"),
 		ttl: func(gamedata.Player) time.Duration { return cfg.TTL },
 		// The profile is cached with its password hash, which login reads
 		// through here too (see docs/redis.md).
@@ -121,12 +121,12 @@ func New(store gamedata.Store, cfg Config) (*Store, error) {
 		},
 	}
 	s.meta = &kind[gamedata.MetaDoc]{
-		s: s, name: "meta", metrics: m.of("meta"),
+		s: s, name: "meta", cached: cfg.TTL > 0, metrics: m.of("meta"),
 		ttl:    func(gamedata.MetaDoc) time.Duration { return cfg.TTL },
 		encode: jsonEncode[gamedata.MetaDoc], decode: jsonDecode[gamedata.MetaDoc],
 	}
 	s.sessions = &kind[gamedata.Session]{
-		s: s, name: "session", metrics: m.of("session"),
+		s: s, name: "session", cached: cfg.SessionTTL > 0, metrics: m.of("session"),
 		ttl: func(ses gamedata.Session) time.Duration {
 			return min(cfg.SessionTTL, ses.ExpiresAt.Sub(s.clock.Now()))
 		},
@@ -204,6 +204,9 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 type kind[T any] struct {
 	s    *Store
 	name string
+	// cached is false for a kind this node does not cache: its reads go
+	// straight to the store (its writes still invalidate).
+	cached bool
 	// ttl says how long v may be cached; <= 0: not at all.
 	ttl    func(v T) time.Duration
 	encode func(T) ([]byte, error)
@@ -223,6 +226,9 @@ type loaded[T any] struct {
 // concurrent reader of id on this node; its value fills the cache unless a
 // write invalidated id meanwhile.
 func (k *kind[T]) read(ctx context.Context, id string, load func(context.Context) (T, error)) (T, error) {
+	if !k.cached {
+		return load(ctx)
+	}
 	s, key := k.s, k.key(id)
 	written := s.writes.of(key)
 	value, version, err := s.backend.Get(ctx, key)

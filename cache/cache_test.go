@@ -117,3 +117,30 @@ func TestABackendOutageIsServedByTheStore(t *testing.T) {
 		t.Fatalf("the backend was called %d times; want 5 (no fill after a failed read)", down.calls)
 	}
 }
+
+// A kind a node does not cache (sessions in process over Cassandra) costs
+// no cache lookup, but its writes still invalidate, for the nodes that do.
+func TestUncachedKindSkipsTheBackend(t *testing.T) {
+	ctx := t.Context()
+	clock := storetest.NewClock(time.Now())
+	st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "gamedata.db"), Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	b := &downBackend{}
+	s, err := cache.New(st, cache.Config{Backend: b, TTL: time.Minute, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ses := gamedata.Session{TokenHash: gamedata.HashSecret("t"), PlayerName: "p", CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}
+	if err := s.CreateSession(ctx, ses); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetSession(ctx, ses.TokenHash); err != nil || b.calls != 0 {
+		t.Fatalf("a session check: %v, %d cache calls; want none", err, b.calls)
+	}
+	if err := s.DeleteSession(ctx, ses.TokenHash); err != nil || b.calls != 1 {
+		t.Fatalf("a logout: %v, %d cache calls; want one invalidation", err, b.calls)
+	}
+}

@@ -225,6 +225,9 @@ return 1
 
 // Fill caches value unless key was invalidated since version was read.
 func (c *Client) Fill(ctx context.Context, key string, version uint64, value []byte, ttl time.Duration) error {
+	if ttl < time.Millisecond {
+		return nil // PX takes whole milliseconds, at least one
+	}
 	if err := c.usable(key); err != nil {
 		return err
 	}
