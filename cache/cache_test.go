@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/gamedata-dev/gamedata"
 	"github.com/gamedata-dev/gamedata/cache"
 	"github.com/gamedata-dev/gamedata/cache/cachetest"
-	"github.com/gamedata-dev/gamedata/sqlite"
 	"github.com/gamedata-dev/gamedata/storetest"
 )
 
@@ -79,11 +77,7 @@ func (d *downBackend) Invalidate(context.Context, string) error {
 func TestABackendOutageIsServedByTheStore(t *testing.T) {
 	ctx := t.Context()
 	clock := storetest.NewClock(time.Now())
-	st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "gamedata.db"), Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := cachetest.SQLite(t, clock)
 	reg := prometheus.NewRegistry()
 	down := &downBackend{}
 	s, err := cache.New(st, cache.Config{Backend: down, TTL: time.Minute, SessionTTL: time.Minute, Clock: clock, Registerer: reg})
@@ -123,11 +117,7 @@ func TestABackendOutageIsServedByTheStore(t *testing.T) {
 func TestUncachedKindSkipsTheBackend(t *testing.T) {
 	ctx := t.Context()
 	clock := storetest.NewClock(time.Now())
-	st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "gamedata.db"), Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := cachetest.SQLite(t, clock)
 	b := &downBackend{}
 	s, err := cache.New(st, cache.Config{Backend: b, TTL: time.Minute, Clock: clock})
 	if err != nil {

@@ -51,7 +51,7 @@ func Run(t *testing.T, deploy Deployment) {
 	}
 	t.Run("Store", func(t *testing.T) {
 		storetest.Run(t, func(t *testing.T, clock gamedata.Clock) gamedata.Store {
-			return newNode(t, openSQLite(t, clock), deploy(t)(), clock).Store
+			return newNode(t, SQLite(t, clock), deploy(t)(), clock).Store
 		})
 	})
 }
@@ -115,7 +115,8 @@ func hasLabels(m *dto.Metric, want map[string]string) bool {
 	return true
 }
 
-func openSQLite(t *testing.T, clock gamedata.Clock) gamedata.Store {
+// SQLite opens a store in a fresh SQLite file, closed when t ends.
+func SQLite(t *testing.T, clock gamedata.Clock) gamedata.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(t.TempDir(), "gamedata.db"), Clock: clock})
 	if err != nil {
@@ -172,7 +173,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	clock := storetest.NewClock(time.Now().Truncate(time.Millisecond))
-	f := &fixture{ctx: t.Context(), clock: clock, store: &countingStore{Store: openSQLite(t, clock)}}
+	f := &fixture{ctx: t.Context(), clock: clock, store: &countingStore{Store: SQLite(t, clock)}}
 	now := clock.Now()
 	age := 31
 	f.player = gamedata.Player{
