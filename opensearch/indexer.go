@@ -157,7 +157,7 @@ func (ix *Indexer) step(ctx context.Context) (int, error) {
 	defer ix.mu.Unlock()
 	if !ix.ready {
 		if err := ix.retry(ctx, "set up indices", func(ctx context.Context) error {
-			return ix.c.Setup(ctx, ix.cfg.Clock.Now())
+			return ix.c.Setup(ctx)
 		}); err != nil {
 			return 0, err
 		}
@@ -335,7 +335,7 @@ func (ix *Indexer) place(ctx context.Context, docs []*doc) ([]op, error) {
 			}
 		}
 		if !aliases[n.users] {
-			if err := ix.c.Setup(ctx, ix.cfg.Clock.Now()); err != nil {
+			if err := ix.c.Setup(ctx); err != nil {
 				return nil, err
 			}
 		}
@@ -377,7 +377,7 @@ func (ix *Indexer) placeInPeriods(ctx context.Context, f family, set indexSet, d
 			}
 			if len(in) == 0 {
 				name := f.index(start, 1)
-				if err := ix.c.createIndex(ctx, name); err != nil {
+				if err := ix.c.createIndex(ctx, name, f.readAlias()); err != nil {
 					return nil, err
 				}
 				in = []string{name}
@@ -491,7 +491,7 @@ type indexerMetrics struct {
 }
 
 func newIndexerMetrics() indexerMetrics {
-	return indexerMetrics{
+	m := indexerMetrics{
 		lag: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "gamedata_indexer_lag_seconds",
 			Help: "How long the oldest change not yet indexed has waited (0 when none waits).",
@@ -509,6 +509,12 @@ func newIndexerMetrics() indexerMetrics {
 			Help: "Failed attempts of the indexer (each is retried): requests, row reads and refused documents.",
 		}),
 	}
+	// Every kind exported from the start, at 0, so that a rate over it is
+	// defined before the first document of the kind.
+	for _, k := range []gamedata.ChangeKind{gamedata.ChangePlayer, gamedata.ChangeOrder, gamedata.ChangeMessage} {
+		m.indexed.WithLabelValues(string(k))
+	}
+	return m
 }
 
 func (m indexerMetrics) register(r prometheus.Registerer) error {

@@ -54,7 +54,7 @@ func TestIndexerIndexesTheStoreState(t *testing.T) {
 func TestIndexerSurvivesOutage(t *testing.T) {
 	cl := newCluster(t)
 	// Templates and the users index exist, as after an earlier run.
-	if err := cl.c.Setup(t.Context(), start); err != nil {
+	if err := cl.c.Setup(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	p := newProxy(t, cl.cfg.URLs[0])
@@ -92,7 +92,7 @@ func TestIndexerSurvivesOutage(t *testing.T) {
 
 func TestIndexerKilledMidBulkLosesAndDuplicatesNothing(t *testing.T) {
 	cl := newCluster(t)
-	if err := cl.c.Setup(t.Context(), start); err != nil {
+	if err := cl.c.Setup(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	p := newProxy(t, cl.cfg.URLs[0])

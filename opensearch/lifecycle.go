@@ -87,7 +87,7 @@ func (l *Lifecycle) Run(ctx context.Context) error {
 // period (rolled over if the current index is full), and messages indices
 // past retention deleted.
 func (l *Lifecycle) Step(ctx context.Context, now time.Time) error {
-	if err := l.c.Setup(ctx, now); err != nil {
+	if err := l.c.Setup(ctx); err != nil {
 		return err
 	}
 	n := l.c.names
@@ -96,6 +96,8 @@ func (l *Lifecycle) Step(ctx context.Context, now time.Time) error {
 		return err
 	}
 	rolled := errors.Join(
+		l.readable(ctx, n.orders, indices),
+		l.readable(ctx, n.messages, indices),
 		l.roll(ctx, n.orders, newIndexSet(n.orders, indices), l.cfg.Orders, now),
 		l.roll(ctx, n.messages, newIndexSet(n.messages, indices), l.cfg.Messages, now),
 	)
@@ -104,6 +106,18 @@ func (l *Lifecycle) Step(ctx context.Context, now time.Time) error {
 		return errors.Join(rolled, err)
 	}
 	return errors.Join(rolled, l.expire(ctx, n.messages, newIndexSet(n.messages, indices), now))
+}
+
+// readable adds to f's read alias those of its indices that a process
+// stopped between making them and aliasing them.
+func (l *Lifecycle) readable(ctx context.Context, f family, indices map[string][]string) error {
+	var errs []error
+	for _, ix := range newIndexSet(f, indices) {
+		if !slices.Contains(ix.aliases, f.readAlias()) {
+			errs = append(errs, l.c.aliasWhenActive(ctx, ix.name, f.readAlias()))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // roll puts the write alias of f on the newest index of the period holding
@@ -115,7 +129,7 @@ func (l *Lifecycle) roll(ctx context.Context, f family, set indexSet, size Rollo
 	switch {
 	case len(write) == 0 && len(current) == 0:
 		// First start: nothing to roll over from.
-		return l.c.createIndex(ctx, f.index(cur, 1), f.writeAlias())
+		return l.c.createIndex(ctx, f.index(cur, 1), f.readAlias(), f.writeAlias())
 	case len(write) == 0:
 		return l.c.updateAliases(ctx, "add write alias", aliasAction{add: true, index: current[len(current)-1].name, alias: f.writeAlias()})
 	case len(write) > 1 || write[0].start.After(cur):
@@ -150,7 +164,9 @@ func (l *Lifecycle) roll(ctx context.Context, f family, set indexSet, size Rollo
 // rollover moves f's write alias to a new index named next, if conditions
 // (nil: none) are met when the cluster checks them.
 func (l *Lifecycle) rollover(ctx context.Context, f family, next string, conditions map[string]any) error {
-	body := map[string]any{}
+	// The new index joins the read alias as it is made: the family's other
+	// indices answer for it until its (empty) shards are active.
+	body := map[string]any{"aliases": map[string]any{f.readAlias(): map[string]any{}}}
 	if conditions != nil {
 		body["conditions"] = conditions
 	}

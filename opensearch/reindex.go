@@ -61,7 +61,7 @@ func (c *Client) ReindexUsers(ctx context.Context, lister PlayerLister, opts Rei
 	}
 	started := opts.Clock.Now()
 	var rep ReindexReport
-	if err := c.Setup(ctx, started); err != nil {
+	if err := c.Setup(ctx); err != nil {
 		return rep, err
 	}
 	n := c.names

@@ -56,7 +56,7 @@ func TestSearcherReportsAnOutageAsUnavailable(t *testing.T) {
 	cl := newCluster(t)
 	p := newProxy(t, cl.cfg.URLs[0])
 	c := cl.via(p.url())
-	if err := c.Setup(t.Context(), start); err != nil {
+	if err := c.Setup(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	p.stop()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/opensearch-project/opensearch-go/v4/opensearchapi"
@@ -74,22 +75,19 @@ func (c *Client) putTemplates(ctx context.Context) error {
 		"number_of_replicas": c.cfg.Replicas,
 		"refresh_interval":   fmt.Sprintf("%dms", c.cfg.RefreshInterval.Milliseconds()),
 	}
+	// No alias in the templates: an index joins its read alias only once its
+	// primary shards are active (createIndex), because a search through an
+	// alias whose only index is still starting fails whole (503).
 	templates := []struct {
 		name, pattern string
 		mapping       map[string]any
-		aliases       map[string]any
 	}{
-		// No alias: "users" is moved by ReindexUsers, onto one index at a time.
-		{c.names.users, c.names.usersPattern(), usersMapping, nil},
-		// The read alias covers every index of a family from its creation.
-		{c.names.orders.base, c.names.orders.pattern(), ordersMapping, map[string]any{c.names.orders.readAlias(): map[string]any{}}},
-		{c.names.messages.base, c.names.messages.pattern(), messagesMapping, map[string]any{c.names.messages.readAlias(): map[string]any{}}},
+		{c.names.users, c.names.usersPattern(), usersMapping},
+		{c.names.orders.base, c.names.orders.pattern(), ordersMapping},
+		{c.names.messages.base, c.names.messages.pattern(), messagesMapping},
 	}
 	for _, t := range templates {
 		tmpl := map[string]any{"settings": settings, "mappings": t.mapping}
-		if t.aliases != nil {
-			tmpl["aliases"] = t.aliases
-		}
 		body := map[string]any{
 			"index_patterns": []string{t.pattern},
 			"priority":       templatePriority,
@@ -108,7 +106,7 @@ func (c *Client) putTemplates(ctx context.Context) error {
 // there are none. It is idempotent: the indexer runs it at every start.
 // The orders and messages indices are made by the indexer on demand and by
 // the lifecycle.
-func (c *Client) Setup(ctx context.Context, now time.Time) error {
+func (c *Client) Setup(ctx context.Context) error {
 	if err := c.putTemplates(ctx); err != nil {
 		return err
 	}
@@ -121,26 +119,54 @@ func (c *Client) Setup(ctx context.Context, now time.Time) error {
 			return nil
 		}
 	}
-	return c.createIndex(ctx, c.names.usersIndex(now), c.names.users)
+	// The first users index has a fixed name, older than any reindex's: two
+	// processes setting up at once make (and alias) the same index, not two.
+	return c.createIndex(ctx, c.names.usersIndex(time.Time{}), c.names.users)
 }
 
-// createIndex creates index (shaped by its template) with the given aliases.
-// An index that exists already is not an error: several processes may race
-// to create the same one.
+// createIndex creates index (shaped by its template), waits until its
+// primary shards are active, and only then gives it the aliases: a search
+// through an alias never reaches an index that cannot answer yet. An index
+// that exists already is not an error: several processes may race to create
+// the same one, or a crash may have left one without its aliases.
 func (c *Client) createIndex(ctx context.Context, index string, aliases ...string) error {
-	as := map[string]any{}
-	for _, a := range aliases {
-		as[a] = map[string]any{}
-	}
-	resp, err := c.api.Indices.Create(ctx, opensearchapi.IndicesCreateReq{
-		Index: index,
-		Body:  jsonBody(map[string]any{"aliases": as}),
-	})
+	resp, err := c.api.Indices.Create(ctx, opensearchapi.IndicesCreateReq{Index: index})
 	err = c.check("create index "+index, resp, err)
-	if isType(err, "resource_already_exists_exception") {
+	if err != nil && !isType(err, "resource_already_exists_exception") {
+		return err
+	}
+	if err == nil && resp.ShardsAcknowledged && len(aliases) == 0 {
 		return nil
 	}
-	return err
+	return c.aliasWhenActive(ctx, index, aliases...)
+}
+
+// aliasWhenActive waits until the primary shards of index are active, then
+// adds it to aliases.
+func (c *Client) aliasWhenActive(ctx context.Context, index string, aliases ...string) error {
+	health, err := c.api.Cluster.Health(ctx, &opensearchapi.ClusterHealthReq{
+		Indices: []string{index},
+		// Under the request timeout, so that the cluster answers first.
+		// Not wait_for_status: a new index whose primaries are still
+		// starting is already yellow. An unassigned replica (a node down)
+		// is not initializing, so it does not hold the alias back.
+		Params: opensearchapi.ClusterHealthParams{WaitForActiveShards: strconv.Itoa(c.cfg.Shards), WaitForNoInitializingShards: ptr(true),
+			Timeout: c.cfg.RequestTimeout / 2},
+	})
+	if err := c.check("wait for index "+index, health, err); err != nil {
+		return err
+	}
+	if health.TimedOut {
+		return &Error{Op: "wait for index " + index, Err: fmt.Errorf("its primary shards are not active after %s", c.cfg.RequestTimeout/2)}
+	}
+	if len(aliases) == 0 {
+		return nil
+	}
+	actions := make([]aliasAction, len(aliases))
+	for i, a := range aliases {
+		actions[i] = aliasAction{add: true, index: index, alias: a}
+	}
+	return c.updateAliases(ctx, "alias "+index, actions...)
 }
 
 // aliases lists the indices matching patterns with the aliases of each.

@@ -63,7 +63,7 @@ func searchable(t *testing.T, s *server, name string) {
 			Items []struct{ Name string } `json:"items"`
 		}
 		if code := get(t, s.URL+"/v1/search/players?email="+strings.ToLower(name)+"@example.com", &page); code != http.StatusOK {
-			t.Fatalf("search: status %d", code)
+			t.Fatalf("search: status %d; logs:\n%s", code, s.logs.String())
 		}
 		if len(page.Items) == 1 && page.Items[0].Name == name {
 			return
