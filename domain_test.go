@@ -86,3 +86,14 @@ func TestSecrets(t *testing.T) {
 		t.Fatal("hashes are not a stable function of the secret")
 	}
 }
+
+func TestPageLimitKeepsWithinBounds(t *testing.T) {
+	for asked, want := range map[int]int{
+		-1: DefaultPageLimit, 0: DefaultPageLimit, 1: 1, 20: 20,
+		MaxPageLimit: MaxPageLimit, MaxPageLimit + 1: MaxPageLimit,
+	} {
+		if got := (PageRequest{Limit: asked}).PageLimit(); got != want {
+			t.Errorf("PageLimit of %d = %d, want %d", asked, got, want)
+		}
+	}
+}

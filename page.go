@@ -14,6 +14,18 @@ type PageRequest struct {
 	Token string
 }
 
+// PageLimit is the page size asked for, within the bounds of every list:
+// DefaultPageLimit when none is asked, at most MaxPageLimit.
+func (p PageRequest) PageLimit() int {
+	switch {
+	case p.Limit <= 0:
+		return DefaultPageLimit
+	case p.Limit > MaxPageLimit:
+		return MaxPageLimit
+	}
+	return p.Limit
+}
+
 // Page is one page of a list, newest first unless said otherwise. NextToken
 // is empty on the last page.
 type Page[T any] struct {

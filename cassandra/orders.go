@@ -128,7 +128,7 @@ func (s *Store) ListOrders(ctx context.Context, user string, p gamedata.PageRequ
 	if !ok {
 		c.id = maxTimeUUID
 	}
-	limit := pageLimit(p.Limit)
+	limit := p.PageLimit()
 	iter := s.query(listOrders, key(user), [16]byte(c.id)).PageSize(limit + 1).IterContext(ctx)
 	r := newRows[gamedata.Order](limit)
 	err = r.take(iter, limit+1, 0, time.Time{}, func(sc gocql.Scanner) (gamedata.Order, cursor, time.Time, error) {

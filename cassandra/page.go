@@ -146,17 +146,6 @@ var (
 // nothing, and Cassandra would refuse to bind it.
 func isTimeUUID(id uuid.UUID) bool { return id.Version() == 1 }
 
-// pageLimit is the page size asked for, within the API's bounds.
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return gamedata.DefaultPageLimit
-	case n > gamedata.MaxPageLimit:
-		return gamedata.MaxPageLimit
-	}
-	return n
-}
-
 // rows are the items read for a page, with their cursors, room made for
 // limit+1 of them at once (the one more tells whether there is a next page).
 type rows[T any] struct {

@@ -69,7 +69,7 @@ func pageTimeline[T any](ctx context.Context, s *Store, op string, tl timeline, 
 		return gamedata.Page[T]{Items: []T{}}, nil
 	}
 	now := s.clock.Now()
-	limit := pageLimit(p.Limit)
+	limit := p.PageLimit()
 	r := newRows[T](limit)
 	// The index is read a driver page at a time, as far as the page needs.
 	index := s.query(listBuckets, tl.table, o[0], o[1], lo, hi).PageSize(indexPage).IterContext(ctx).Scanner()

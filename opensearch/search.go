@@ -142,13 +142,7 @@ func searchPage[D, T any](ctx context.Context, s *Searcher, op, index string, fi
 	item func(D) (T, cursor),
 ) (gamedata.Page[T], error) {
 	var page gamedata.Page[T]
-	limit := p.Limit
-	switch {
-	case limit <= 0:
-		limit = gamedata.DefaultPageLimit
-	case limit > gamedata.MaxPageLimit:
-		limit = gamedata.MaxPageLimit
-	}
+	limit := p.PageLimit()
 	body := map[string]any{
 		// One hit more than the page tells whether there is a next page.
 		"size":             limit + 1,

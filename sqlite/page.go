@@ -96,16 +96,6 @@ func parseToken(token string) (cursor, error) {
 	return cursor{at: int64(binary.BigEndian.Uint64(b)), id: b[8:]}, nil
 }
 
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return gamedata.DefaultPageLimit
-	case n > gamedata.MaxPageLimit:
-		return gamedata.MaxPageLimit
-	}
-	return n
-}
-
 // list runs a keyset-paged query and returns one page. stmt selects items
 // newest first with (time, id) < (:at, :id), at most :limit rows; args are
 // its other parameters. ceil bounds the whole list from above (top for no
@@ -122,7 +112,7 @@ func list[T any](ctx context.Context, s *Store, op string, stmt *sql.Stmt, p gam
 	if ceil.below(c) {
 		c = ceil
 	}
-	limit := pageLimit(p.Limit)
+	limit := p.PageLimit()
 	// One row more than the page tells whether there is a next page.
 	args = append(args, sql.Named("at", c.at), sql.Named("id", c.id), sql.Named("limit", limit+1))
 	rows, err := stmt.QueryContext(ctx, args...)
