@@ -8,6 +8,8 @@
 //
 // -half-peak prints half the throughput of a closed-loop run: the rate of
 // the growth runs, which must run below saturation to compare latencies.
+// -rate prints the rate an open-loop run was asked for (a resumed growth
+// run keeps the rate of the run before it).
 package main
 
 import (
@@ -37,15 +39,25 @@ func run(args []string, stdout io.Writer) error {
 	md := fs.String("md", "docs/benchmarks.md", "Markdown report to write")
 	svg := fs.String("svg", "docs/benchmarks-latency.svg", "latency plot to write")
 	halfPeak := fs.String("half-peak", "", "print half the throughput of this closed-loop run, and stop")
+	rate := fs.String("rate", "", "print the target rate of this open-loop run, and stop")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *halfPeak != "" {
+	for _, q := range []struct {
+		path string
+		of   func(runOutput) float64
+	}{
+		{*halfPeak, func(o runOutput) float64 { return o.Total.Throughput / 2 }},
+		{*rate, func(o runOutput) float64 { return o.Rate }},
+	} {
+		if q.path == "" {
+			continue
+		}
 		var out runOutput
-		if err := readJSON(*halfPeak, &out); err != nil {
+		if err := readJSON(q.path, &out); err != nil {
 			return err
 		}
-		_, err := fmt.Fprintf(stdout, "%.0f\n", out.Total.Throughput/2)
+		_, err := fmt.Fprintf(stdout, "%.0f\n", q.of(out))
 		return err
 	}
 	rep, err := load(*results)

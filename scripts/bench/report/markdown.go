@@ -59,8 +59,9 @@ func (r *report) markdown(w io.Writer, svg string) error {
 		"gamedata bench --mix read_profile=1,read_inbox=1 --rate 500/s --json > run.json\n```\n\n" +
 		"Run the load generator on another machine than the server when you can: here they share the CPUs.\n\n")
 	p.f("## Re-running\n\n```sh\nscripts/testenv/testenv up    # Cassandra, OpenSearch, Redis\nscripts/bench-report           # see its header for the knobs\n```\n\n")
-	p.f("It writes the results to `.bench/results` and then this file; a preload that stops (Ctrl-C, a crash) resumes where it was " +
-		"on the next run. Each scenario's latency is measured by the client, from the time the scenario was due on the open loop's " +
+	p.f("It writes the results to `$GAMEDATA_BENCH_DIR/results` (`~/.cache/gamedata/bench`) and then this file. Table (c) starts from " +
+		"an empty store, except after a run that stopped during the large preload (Ctrl-C, a crash): the next run resumes that " +
+		"preload from its checkpoint and keeps the small size's result (`--fresh` starts again). Each scenario's latency is measured by the client, from the time the scenario was due on the open loop's " +
 		"timeline (so a stall is charged to every scenario that waited behind it) or, in the closed loop, from when it was sent.\n")
 	return p.err
 }
@@ -92,7 +93,7 @@ func (p *printer) whatRan(r *report) {
 	tables := map[string][]string{}
 	labels := map[string]string{}
 	for _, br := range r.runs {
-		s := br.meta.Server
+		s := strings.TrimSpace(br.meta.Server) // an empty group of flags leaves a space
 		if _, seen := tables[s]; !seen {
 			servers = append(servers, s)
 		}
@@ -292,8 +293,9 @@ func (p *printer) growth(runs []benchRun) {
 	}
 	p.f("The same mix after preloading players, each with 3 orders (the first paid) and 3 messages to others, written through the " +
 		"store in parallel with one password hash; then again after growing the same store to the larger size. The scenarios " +
-		"act for players drawn from the whole population, so reads land all over the data. The rate is half the peak of (b) for " +
-		"that store (at most the seed rate): latencies are only comparable below saturation.\n\n")
+		"act for players drawn from the whole population, so reads land all over the data. The rate is half the peak that table (b) had measured for " +
+		"that store when the small run started (at most the seed rate), the same for both sizes: latencies are only comparable " +
+		"below saturation.\n\n")
 	for _, br := range runs {
 		if pre := br.meta.Preload; pre != nil {
 			p.f("- %s, before the run at %d players: preload %d -> %d complete, wrote %d players, %d orders, %d messages in %s (%.0f players/s)%s.\n",
