@@ -125,7 +125,8 @@ func (c *Client) Setup(ctx context.Context) error {
 }
 
 // createIndex creates index (shaped by its template), waits until its
-// primary shards are active, and only then gives it the aliases: a search
+// primary shards are active, and only then gives it the aliases (every
+// caller names at least one): a search
 // through an alias never reaches an index that cannot answer yet. An index
 // that exists already is not an error: several processes may race to create
 // the same one, or a crash may have left one without its aliases.
@@ -135,9 +136,6 @@ func (c *Client) createIndex(ctx context.Context, index string, aliases ...strin
 	if err != nil && !isType(err, "resource_already_exists_exception") {
 		return err
 	}
-	if err == nil && resp.ShardsAcknowledged && len(aliases) == 0 {
-		return nil
-	}
 	return c.aliasWhenActive(ctx, index, aliases...)
 }
 
@@ -146,7 +144,8 @@ func (c *Client) createIndex(ctx context.Context, index string, aliases ...strin
 func (c *Client) aliasWhenActive(ctx context.Context, index string, aliases ...string) error {
 	health, err := c.api.Cluster.Health(ctx, &opensearchapi.ClusterHealthReq{
 		Indices: []string{index},
-		// Under the request timeout, so that the cluster answers first.
+		// Under the request timeout, so that the cluster answers first (408
+		// when the shards are not active by then: the caller tries again).
 		// Not wait_for_status: a new index whose primaries are still
 		// starting is already yellow. An unassigned replica (a node down)
 		// is not initializing, so it does not hold the alias back.
@@ -155,12 +154,6 @@ func (c *Client) aliasWhenActive(ctx context.Context, index string, aliases ...s
 	})
 	if err := c.check("wait for index "+index, health, err); err != nil {
 		return err
-	}
-	if health.TimedOut {
-		return &Error{Op: "wait for index " + index, Err: fmt.Errorf("its primary shards are not active after %s", c.cfg.RequestTimeout/2)}
-	}
-	if len(aliases) == 0 {
-		return nil
 	}
 	actions := make([]aliasAction, len(aliases))
 	for i, a := range aliases {
