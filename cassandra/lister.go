@@ -12,7 +12,7 @@ import (
 )
 
 // scanPlayers reads the players of one range of partition tokens. It is the
-// store's only scan, for offline jobs (opensearch.PlayerLister): never on a
+// store's only scan, for offline jobs (gamedata.PlayerLister): never on a
 // request path.
 var scanPlayers = scan(`SELECT id, name, email, phone, age, password_hash, created, updated FROM players
 	WHERE token(name_key) > ? AND token(name_key) <= ?`)
@@ -34,7 +34,7 @@ const (
 // It scans the whole players table by token ranges (Murmur3 tokens, the
 // partitioner gamedata's keyspaces use), listParallel at a time, each a
 // page at a time. It is for offline jobs such as `gamedata reindex users`
-// (opensearch.PlayerLister), never a request path. A player created
+// (gamedata.PlayerLister), never a request path. A player created
 // during the scan may be missed, and one changed during it read in either
 // state: the reindex covers those through the change feed.
 func (s *Store) ListAllPlayers(ctx context.Context, fn func(gamedata.Player) error) error {

@@ -34,6 +34,13 @@ type Store struct {
 
 var _ gamedata.Store = (*Store)(nil)
 
+// Backend is what the Cassandra store offers: no searcher (OpenSearch
+// answers searches, fed by the change feed) and no purger (rows expire by
+// TTL). See docs/architecture.md.
+func (s *Store) Backend() gamedata.Backend {
+	return gamedata.Backend{Store: s, Feed: s, FeedAdmin: s, Lister: s}
+}
+
 // Open connects to the cluster, checks that the keyspace holds the schema
 // this build needs (see ApplySchema) and prepares every statement, so that
 // a missing table or column is reported now, not on the first request.

@@ -10,13 +10,6 @@ import (
 	"github.com/gamedata-dev/gamedata"
 )
 
-// PlayerLister enumerates every player of the primary store. It is a scan
-// of the whole players table, for offline jobs such as ReindexUsers: never
-// on a request path.
-type PlayerLister interface {
-	ListAllPlayers(ctx context.Context, fn func(gamedata.Player) error) error
-}
-
 // ReindexOptions tune ReindexUsers. Zero fields take the defaults shown.
 type ReindexOptions struct {
 	BatchSize int            // players per bulk request: 1000
@@ -49,7 +42,7 @@ type ReindexReport struct {
 //
 // A reindex that stops half way leaves the live index untouched; run it
 // again with Restart to start over.
-func (c *Client) ReindexUsers(ctx context.Context, lister PlayerLister, opts ReindexOptions) (ReindexReport, error) {
+func (c *Client) ReindexUsers(ctx context.Context, lister gamedata.PlayerLister, opts ReindexOptions) (ReindexReport, error) {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 1000
 	}

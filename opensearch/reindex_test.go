@@ -128,7 +128,7 @@ func TestIndexAndReindexFromSQLite(t *testing.T) {
 // index holds every player, and the alias moves onto it.
 func testIndexAndReindex(t *testing.T, st interface {
 	source
-	opensearch.PlayerLister
+	gamedata.PlayerLister
 }) {
 	cl := newCluster(t)
 	w := newWorkload(st, time.Now().UTC().Truncate(time.Millisecond))

@@ -85,7 +85,7 @@ func (s *Store) UpdatePlayer(ctx context.Context, name string, u gamedata.Player
 // first error of fn, which it returns. It reads a page of players at a time
 // (never holding the table, or more than a page in memory) and calls fn
 // between reads, so fn may take its time: it is for offline jobs such as
-// `gamedata reindex users` (opensearch.PlayerLister). A player created
+// `gamedata reindex users` (gamedata.PlayerLister). A player created
 // during the scan may be missed, and one changed during it read in either
 // state: the reindex covers those through the change feed.
 func (s *Store) ListAllPlayers(ctx context.Context, fn func(gamedata.Player) error) error {

@@ -78,6 +78,12 @@ type Store struct {
 
 var _ gamedata.Store = (*Store)(nil)
 
+// Backend is what the SQLite store offers: everything, search and the purge
+// of expired rows included (see docs/architecture.md).
+func (s *Store) Backend() gamedata.Backend {
+	return gamedata.Backend{Store: s, Feed: s, FeedAdmin: s, Searcher: s, Lister: s, Purger: s}
+}
+
 // Open opens (creating if needed) the database at cfg.Path, brings its schema
 // up to date and prepares every statement.
 func Open(ctx context.Context, cfg Config) (*Store, error) {

@@ -51,18 +51,19 @@ is accepted or refused by the running server at once.`,
 	return cmd
 }
 
-// withStore opens the store of sc, runs fn and closes the store.
-func withStore(ctx context.Context, sc *storeConfig, fn func(gamedata.Store) error) (err error) {
-	store, err := openStore(ctx, *sc, gamedata.SystemClock{})
+// withStore opens the store of sc, runs fn with what it offers and closes
+// the store.
+func withStore(ctx context.Context, sc *storeConfig, fn func(gamedata.Backend) error) (err error) {
+	b, err := openStore(ctx, *sc, gamedata.SystemClock{})
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if cerr := store.Close(); cerr != nil && err == nil {
+		if cerr := b.Store.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close store: %w", cerr)
 		}
 	}()
-	return fn(store)
+	return fn(b)
 }
 
 func newAPIKeyCreateCmd(sc *storeConfig) *cobra.Command {
@@ -76,7 +77,8 @@ func newAPIKeyCreateCmd(sc *storeConfig) *cobra.Command {
 			if n := utf8.RuneCountInString(name); n == 0 || n > apiKeyNameMax {
 				return fmt.Errorf("--name must be 1 to %d characters", apiKeyNameMax)
 			}
-			return withStore(cmd.Context(), sc, func(store gamedata.Store) error {
+			return withStore(cmd.Context(), sc, func(b gamedata.Backend) error {
+				store := b.Store
 				k, secret := newAPIKey(name, gamedata.SystemClock{}.Now())
 				if err := store.CreateAPIKey(cmd.Context(), k); err != nil {
 					return fmt.Errorf("store API key: %w", err)
@@ -102,7 +104,8 @@ func newAPIKeyListCmd(sc *storeConfig) *cobra.Command {
 		Short: "List server API keys, revoked ones included (never their secrets)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(cmd.Context(), sc, func(store gamedata.Store) error {
+			return withStore(cmd.Context(), sc, func(b gamedata.Backend) error {
+				store := b.Store
 				keys, err := store.ListAPIKeys(cmd.Context())
 				if err != nil {
 					return fmt.Errorf("list API keys: %w", err)
@@ -133,7 +136,8 @@ func newAPIKeyRevokeCmd(sc *storeConfig) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%q is not an API key id (see gamedata apikey list): %w", args[0], err)
 			}
-			return withStore(cmd.Context(), sc, func(store gamedata.Store) error {
+			return withStore(cmd.Context(), sc, func(b gamedata.Backend) error {
+				store := b.Store
 				err := store.RevokeAPIKey(cmd.Context(), id, gamedata.SystemClock{}.Now())
 				if errors.Is(err, gamedata.ErrNotFound) {
 					return fmt.Errorf("no API key with id %s", id)

@@ -207,9 +207,9 @@ func preload(ctx context.Context, c benchConfig, progress io.Writer) (bench.Prel
 	if err != nil {
 		return res, fmt.Errorf("hash the bench password: %w", err)
 	}
-	err = withStore(ctx, &c.Store, func(store gamedata.Store) error {
+	err = withStore(ctx, &c.Store, func(b gamedata.Backend) error {
 		res, err = bench.Preload(ctx, bench.PreloadConfig{
-			Store: store, Players: c.Preload, Prefix: c.Prefix, PasswordHash: hash,
+			Store: b.Store, Players: c.Preload, Prefix: c.Prefix, PasswordHash: hash,
 			OrdersPerPlayer: c.PreloadOrders, MessagesPerPlayer: c.PreloadMessages, Workers: c.PreloadWorkers, Progress: progress,
 		})
 		return err

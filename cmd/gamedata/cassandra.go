@@ -110,15 +110,15 @@ func (c cassandraConfig) tlsConfig() (*tls.Config, error) {
 
 // openCassandra opens the Cassandra store of c, with the change feed of
 // feed.
-func openCassandra(ctx context.Context, c cassandraConfig, feed feedStoreConfig, clock gamedata.Clock) (gamedata.Store, error) {
+func openCassandra(ctx context.Context, c cassandraConfig, feed feedStoreConfig, clock gamedata.Clock) (gamedata.Backend, error) {
 	cfg, err := c.config(clock)
 	if err != nil {
-		return nil, err
+		return gamedata.Backend{}, err
 	}
 	cfg.FeedConsumers, cfg.FeedMargin, cfg.FeedRetention = feed.Consumers, feed.Margin, feed.Retention
 	s, err := cassandra.Open(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open cassandra store: %w", err)
+		return gamedata.Backend{}, fmt.Errorf("open cassandra store: %w", err)
 	}
-	return s, nil
+	return s.Backend(), nil
 }

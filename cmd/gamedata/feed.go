@@ -60,12 +60,11 @@ records are kept for ever.`,
 }
 
 // feedAdmin returns the store's FeedAdmin.
-func feedAdmin(sc *storeConfig, store gamedata.Store) (gamedata.FeedAdmin, error) {
-	admin, ok := store.(gamedata.FeedAdmin)
-	if !ok {
+func feedAdmin(sc *storeConfig, b gamedata.Backend) (gamedata.FeedAdmin, error) {
+	if b.FeedAdmin == nil {
 		return nil, fmt.Errorf("the %s store has no change feed to administer", sc.Kind)
 	}
-	return admin, nil
+	return b.FeedAdmin, nil
 }
 
 func newFeedStatusCmd(sc *storeConfig) *cobra.Command {
@@ -81,8 +80,8 @@ watermark (up to --feed-margin of them); a configured consumer that has not
 read yet shows no position.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(cmd.Context(), sc, func(store gamedata.Store) error {
-				admin, err := feedAdmin(sc, store)
+			return withStore(cmd.Context(), sc, func(b gamedata.Backend) error {
+				admin, err := feedAdmin(sc, b)
 				if err != nil {
 					return err
 				}
@@ -117,8 +116,8 @@ out of that setting on every server first.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			return withStore(cmd.Context(), sc, func(store gamedata.Store) error {
-				admin, err := feedAdmin(sc, store)
+			return withStore(cmd.Context(), sc, func(b gamedata.Backend) error {
+				admin, err := feedAdmin(sc, b)
 				if err != nil {
 					return err
 				}

@@ -75,10 +75,10 @@ func runIndexer(ctx context.Context, c indexerConfig, stderr io.Writer) error {
 	}
 	defer client.Close()
 	clock := gamedata.SystemClock{}
-	return withStore(ctx, &c.Store, func(store gamedata.Store) error {
+	return withStore(ctx, &c.Store, func(b gamedata.Backend) error {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-		f, err := newFeeder(c.Feed, c.Store, c.Retention, client, store, clock, log, reg)
+		f, err := newFeeder(c.Feed, c.Store, c.Retention, client, b, clock, log, reg)
 		if err != nil {
 			return err
 		}

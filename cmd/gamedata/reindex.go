@@ -43,12 +43,11 @@ A reindex that stops half way leaves the live index alone; run it again with
 				return err
 			}
 			defer client.Close()
-			return withStore(cmd.Context(), &sc, func(store gamedata.Store) error {
-				lister, ok := store.(opensearch.PlayerLister)
-				if !ok {
+			return withStore(cmd.Context(), &sc, func(b gamedata.Backend) error {
+				if b.Lister == nil {
 					return fmt.Errorf("the %s store cannot list all its players (yet)", sc.Kind)
 				}
-				rep, err := client.ReindexUsers(cmd.Context(), lister, opensearch.ReindexOptions{Restart: restart})
+				rep, err := client.ReindexUsers(cmd.Context(), b.Lister, opensearch.ReindexOptions{Restart: restart})
 				if err != nil {
 					return err
 				}

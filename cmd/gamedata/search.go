@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gamedata-dev/gamedata"
+	"github.com/gamedata-dev/gamedata/metrics"
 	"github.com/gamedata-dev/gamedata/opensearch"
 )
 
@@ -124,12 +125,12 @@ type feeder struct {
 	lifecycle *opensearch.Lifecycle
 }
 
-// newFeeder makes the feeder of client from store's change feed.
-func newFeeder(c feedConfig, sc storeConfig, retention time.Duration, client *opensearch.Client, store gamedata.Store,
+// newFeeder makes the feeder of client from the store's change feed; the
+// indexer reads rows from b.Store, which must not be cached.
+func newFeeder(c feedConfig, sc storeConfig, retention time.Duration, client *opensearch.Client, b gamedata.Backend,
 	clock gamedata.Clock, log *slog.Logger, reg prometheus.Registerer,
 ) (*feeder, error) {
-	feed, ok := store.(gamedata.ChangeFeed)
-	if !ok {
+	if b.Feed == nil {
 		return nil, fmt.Errorf("the %s store has no change feed (yet): nothing could feed OpenSearch", sc.Kind)
 	}
 	region := c.Region
@@ -151,7 +152,7 @@ func newFeeder(c feedConfig, sc storeConfig, retention time.Duration, client *op
 	if err != nil {
 		return nil, err
 	}
-	ix, err := opensearch.NewIndexer(client, store, feed, opensearch.IndexerConfig{
+	ix, err := opensearch.NewIndexer(client, b.Store, b.Feed, opensearch.IndexerConfig{
 		Consumer: region, BatchSize: c.BatchSize, PollInterval: c.PollInterval, Clock: clock, Logger: log, Registerer: reg,
 	})
 	if err != nil {
@@ -181,37 +182,37 @@ type searchBackend struct {
 	close    func() error
 }
 
-// openSearch opens the search backend that c chooses for store.
-func openSearch(c searchConfig, sc storeConfig, retention time.Duration, store gamedata.Store, clock gamedata.Clock,
-	log *slog.Logger, reg prometheus.Registerer,
+// openSearch opens the search backend that c chooses for the store b; the
+// OpenSearch searcher is measured by m.
+func openSearch(c searchConfig, sc storeConfig, retention time.Duration, b gamedata.Backend, clock gamedata.Clock,
+	log *slog.Logger, reg prometheus.Registerer, m *metrics.StoreMetrics,
 ) (*searchBackend, error) {
 	none := &searchBackend{close: func() error { return nil }}
 	kind := c.Kind
 	if kind == "auto" {
 		kind = "none"
-		if _, ok := store.(gamedata.Searcher); ok && sc.Kind == "sqlite" {
+		if b.Searcher != nil && sc.Kind == "sqlite" {
 			kind = "sqlite"
 		}
 	}
 	switch kind {
 	case "sqlite":
-		s, ok := store.(gamedata.Searcher)
-		if !ok || sc.Kind != "sqlite" {
+		if b.Searcher == nil || sc.Kind != "sqlite" {
 			return nil, errors.New("--search sqlite needs --store sqlite")
 		}
-		return &searchBackend{searcher: s, close: none.close}, nil
+		return &searchBackend{searcher: b.Searcher, close: none.close}, nil
 	case "opensearch":
 		client, err := c.OpenSearch.open()
 		if err != nil {
 			return nil, err
 		}
-		b := &searchBackend{searcher: opensearch.NewSearcher(client), ready: client.Ping, close: client.Close}
+		sb := &searchBackend{searcher: m.Searcher("opensearch", opensearch.NewSearcher(client)), ready: client.Ping, close: client.Close}
 		if c.Indexer {
-			if b.feeder, err = newFeeder(c.Feed, sc, retention, client, store, clock, log, reg); err != nil {
+			if sb.feeder, err = newFeeder(c.Feed, sc, retention, client, b, clock, log, reg); err != nil {
 				return nil, errors.Join(err, client.Close())
 			}
 		}
-		return b, nil
+		return sb, nil
 	default:
 		log.Info("no search backend: the search endpoints answer 503", "store", sc.Kind)
 		return none, nil

@@ -118,12 +118,6 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return slog.New(slog.NewJSONHandler(w, opts)), nil
 }
 
-// purger is a store that deletes expired rows itself (SQLite); a store whose
-// rows expire by TTL (Cassandra) is not one.
-type purger interface {
-	PurgeExpired(ctx context.Context) (int64, error)
-}
-
 func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err error) {
 	if err := c.validate(); err != nil {
 		return err
@@ -146,11 +140,12 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, c.Store, clock)
+	backend, err := openStore(ctx, c.Store, clock)
 	if err != nil {
 		return err
 	}
-	store = storeMetrics.Instrument(c.Store.Kind, store)
+	backend = storeMetrics.Instrument(c.Store.Kind, backend)
+	store := backend.Store
 	// Closed before the summary on a clean stop; the deferred call reports
 	// its error, and closes the store on every other way out.
 	closeStore := sync.OnceValue(store.Close)
@@ -165,7 +160,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 		}
 	}
 
-	search, err := openSearch(c.Search, c.Store, c.Retention, store, clock, log, reg)
+	search, err := openSearch(c.Search, c.Store, c.Retention, backend, clock, log, reg, storeMetrics)
 	if err != nil {
 		return err
 	}
@@ -174,9 +169,6 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 			err = errors.Join(err, fmt.Errorf("close search: %w", cerr))
 		}
 	}()
-	if search.searcher != nil {
-		search.searcher = storeMetrics.InstrumentSearcher(c.Search.Kind, search.searcher)
-	}
 	ready := map[string]func(context.Context) error{"store": store.Ping}
 	if search.ready != nil {
 		ready["search"] = search.ready
@@ -193,7 +185,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 	if err := reg.Register(metrics.NewBackendUp(withChecks(ready, cached.optional), 2*time.Second)); err != nil {
 		return fmt.Errorf("register gamedata_backend_up: %w", err)
 	}
-	purge, _ := metrics.Unwrap(store).(purger)
+	purge := backend.Purger
 	var purgeJob *metrics.Job
 	if purge != nil && c.PurgeInterval > 0 {
 		if purgeJob, err = metrics.NewJob(reg, "purge"); err != nil {
@@ -290,7 +282,7 @@ func (h *countingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // purgeLoop deletes expired rows every interval until ctx is done.
-func purgeLoop(ctx context.Context, p purger, every time.Duration, total *atomic.Int64, job *metrics.Job, log *slog.Logger) {
+func purgeLoop(ctx context.Context, p gamedata.Purger, every time.Duration, total *atomic.Int64, job *metrics.Job, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

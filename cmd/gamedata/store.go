@@ -38,13 +38,14 @@ func (c *storeConfig) addFlags(fs *pflag.FlagSet) {
 	c.Feed.addFlags(fs)
 }
 
-// openStore opens the store c chooses, creating the data folder first.
-func openStore(ctx context.Context, c storeConfig, clock gamedata.Clock) (gamedata.Store, error) {
+// openStore opens the store c chooses, creating the data folder first, and
+// returns what it offers.
+func openStore(ctx context.Context, c storeConfig, clock gamedata.Clock) (gamedata.Backend, error) {
 	if err := c.Feed.validate(); err != nil {
-		return nil, err
+		return gamedata.Backend{}, err
 	}
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create --data-dir: %w", err)
+		return gamedata.Backend{}, fmt.Errorf("create --data-dir: %w", err)
 	}
 	switch c.Kind {
 	case "sqlite":
@@ -55,12 +56,12 @@ func openStore(ctx context.Context, c storeConfig, clock gamedata.Clock) (gameda
 			FeedRetention: c.Feed.Retention,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("open sqlite store: %w", err)
+			return gamedata.Backend{}, fmt.Errorf("open sqlite store: %w", err)
 		}
-		return s, nil
+		return s.Backend(), nil
 	case "cassandra":
 		return openCassandra(ctx, c.Cassandra, c.Feed, clock)
 	default:
-		return nil, fmt.Errorf("--store %q: no such store (want one of %v)", c.Kind, storeKinds)
+		return gamedata.Backend{}, fmt.Errorf("--store %q: no such store (want one of %v)", c.Kind, storeKinds)
 	}
 }

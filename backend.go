@@ -1,0 +1,39 @@
+package gamedata
+
+import "context"
+
+// Backend is what a primary store offers: the Store every store is, and
+// the optional capabilities, each nil where the store lacks it. A store
+// fills it in its Backend method; a decorator (metrics, cache) replaces the
+// fields it wraps and leaves the others; cmd/gamedata hands each field to
+// whatever needs it. No code finds a capability by a type assertion.
+// docs/architecture.md says how to add one.
+type Backend struct {
+	Store Store
+	// Feed is the change feed that keeps search up to date.
+	Feed ChangeFeed
+	// FeedAdmin lists and retires the feed's consumers.
+	FeedAdmin FeedAdmin
+	// Searcher answers the complex queries from the store itself (SQLite);
+	// nil where search lives elsewhere (OpenSearch).
+	Searcher Searcher
+	// Lister scans every player, for offline jobs (reindex).
+	Lister PlayerLister
+	// Purger deletes rows past their retention, for a store whose rows do
+	// not expire by themselves (SQLite; Cassandra's expire by TTL).
+	Purger Purger
+}
+
+// PlayerLister enumerates every player of the primary store. It is a scan
+// of the whole players table, for offline jobs such as a reindex: never on
+// a request path. A player created during the scan may be missed; one that
+// exists throughout is listed once.
+type PlayerLister interface {
+	ListAllPlayers(ctx context.Context, fn func(Player) error) error
+}
+
+// Purger deletes the rows whose ExpiresAt has passed.
+type Purger interface {
+	// PurgeExpired deletes what has expired and returns how many rows.
+	PurgeExpired(ctx context.Context) (int64, error)
+}
