@@ -110,7 +110,7 @@ mariadb_status() {
 }
 
 mariadb_env() {
-  export_var GAMEDATA_TEST_MYSQL "$MARIADB_USER:$MARIADB_PASSWORD@tcp(127.0.0.1:$MARIADB_PORT)/$MARIADB_DATABASE?parseTime=false"
+  export_var GAMEDATA_TEST_MYSQL "mysql://$MARIADB_USER:$MARIADB_PASSWORD@127.0.0.1:$MARIADB_PORT/$MARIADB_DATABASE"
 }
 
 mariadb_logs() { mariadb_log; }
