@@ -1,4 +1,4 @@
-// Package api is the HTTP API of gamedata: the contract of shared/API.md,
+// Package api is the HTTP API of gamedata: the contract of docs/api.md,
 // served with huma over net/http's ServeMux, so that the OpenAPI document
 // (GET /openapi.json) and the docs page (GET /docs) come from the code.
 //
