@@ -3,7 +3,7 @@
 GO ?= go
 # make test TESTARGS="-run TestX ./sqlite/..."
 TESTARGS ?=
-# make testenv-up ENGINES="cassandra redis"; default: cassandra opensearch redis mariadb
+# make testenv-up ENGINES="cassandra redis"; default: cassandra opensearch redis mariadb s3
 ENGINES ?=
 
 .PHONY: test testenv-up testenv-down testenv-status build run vet fmt
