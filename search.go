@@ -107,7 +107,7 @@ type RevenueBucket struct {
 	Start      time.Time `json:"start"`
 	Orders     int64     `json:"orders"`
 	PaidOrders int64     `json:"paid_orders"`
-	Revenue    Money     `json:"revenue"`
+	Revenue    MoneySum  `json:"revenue"`
 }
 
 // Searcher answers the complex queries: SQL over SQLite in the embedded

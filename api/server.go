@@ -152,7 +152,21 @@ func humaConfig() huma.Config {
 	}
 	// Money is a decimal string on the wire, whatever its Go kind.
 	cfg.Components.Schemas.RegisterTypeAlias(reflect.TypeFor[gamedata.Money](), reflect.TypeFor[moneyString]())
+	cfg.Components.Schemas.RegisterTypeAlias(reflect.TypeFor[gamedata.MoneySum](), reflect.TypeFor[moneySumString]())
 	return cfg
+}
+
+// moneySumString stands for gamedata.MoneySum in the OpenAPI document.
+type moneySumString string
+
+// Schema describes a sum of money.
+func (moneySumString) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{
+		Type:        huma.TypeString,
+		Pattern:     `^[0-9]{1,37}\.[0-9]{2}$`,
+		Description: `an exact sum of money, a decimal string with 2 decimals and any number of digits before the point, such as "9249990749075000.25"`,
+		Examples:    []any{"1234.50"},
+	}
 }
 
 // moneyString stands for gamedata.Money in the OpenAPI document.

@@ -44,15 +44,21 @@ type orderDoc struct {
 	Amount     int                  `json:"amount"`
 	PriceCents int64                `json:"price_cents"`
 	TotalCents int64                `json:"total_cents"`
+	TotalLimb0 int64                `json:"total_limb0"`
+	TotalLimb1 int64                `json:"total_limb1"`
+	TotalLimb2 int64                `json:"total_limb2"`
 	Status     gamedata.OrderStatus `json:"status"`
 	CreatedAt  time.Time            `json:"created_at"`
 	UpdatedAt  time.Time            `json:"updated_at"`
 }
 
 func newOrderDoc(o gamedata.Order) orderDoc {
+	total := o.Price * gamedata.Money(o.Amount)
+	limbs := gamedata.OrderTotalLimbsOf(total)
 	return orderDoc{
 		ID: o.ID, UserName: o.UserName, UserKey: gamedata.NameKey(o.UserName), Item: o.Item, Amount: o.Amount,
-		PriceCents: int64(o.Price), TotalCents: int64(o.Price) * int64(o.Amount), Status: o.Status,
+		PriceCents: int64(o.Price), TotalCents: int64(total), Status: o.Status,
+		TotalLimb0: limbs[0], TotalLimb1: limbs[1], TotalLimb2: limbs[2],
 		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(),
 	}
 }

@@ -202,9 +202,12 @@ func (s *Searcher) search(ctx context.Context, op, index string, body map[string
 // Revenue sums the orders created in [q.From, q.To) per calendar period, in
 // one search: a date_histogram (UTC; empty periods kept by min_doc_count 0
 // and extended_bounds) with a filter sub-aggregation of the paid orders and
-// the sum of their total_cents. A sum aggregation adds doubles, which are
-// exact for integers below 2^53: sums up to 90 trillion dollars are exact
-// to the cent.
+// the sums of their totals. A sum aggregation adds doubles, exact only
+// below 2^53 (one order's total can pass it), so each order carries its
+// total cut into limbs (gamedata.OrderTotalLimbBits), each limb is summed on
+// its own, and gamedata.MoneySumOfLimbs puts the sums together, exact to
+// the cent on 128 bits. Orders indexed before the limbs existed are summed
+// by total_cents, and refused if that sum could have rounded.
 func (s *Searcher) Revenue(ctx context.Context, q gamedata.RevenueQuery) ([]gamedata.RevenueBucket, error) {
 	periods, err := q.Periods()
 	if err != nil {
@@ -228,7 +231,7 @@ func (s *Searcher) Revenue(ctx context.Context, q gamedata.RevenueQuery) ([]game
 			},
 			"aggs": map[string]any{"paid": map[string]any{
 				"filter": term("status", gamedata.OrderPaid),
-				"aggs":   map[string]any{"revenue": map[string]any{"sum": map[string]any{"field": "total_cents"}}},
+				"aggs":   revenueAggs(),
 			}},
 		}},
 	}
@@ -243,9 +246,7 @@ func (s *Searcher) Revenue(ctx context.Context, q gamedata.RevenueQuery) ([]game
 				DocCount int64 `json:"doc_count"`
 				Paid     struct {
 					DocCount int64 `json:"doc_count"`
-					Revenue  struct {
-						Value float64 `json:"value"`
-					} `json:"revenue"`
+					limbSums
 				} `json:"paid"`
 			} `json:"buckets"`
 		} `json:"periods"`
@@ -265,8 +266,75 @@ func (s *Searcher) Revenue(ctx context.Context, q gamedata.RevenueQuery) ([]game
 		if i, ok := byStart[b.Key]; ok {
 			buckets[i].Orders = b.DocCount
 			buckets[i].PaidOrders = b.Paid.DocCount
-			buckets[i].Revenue = gamedata.Money(math.Round(b.Paid.Revenue.Value))
+			if buckets[i].Revenue, err = b.Paid.sum(b.Paid.DocCount); err != nil {
+				return nil, fmt.Errorf("opensearch: revenue of the %s from %s: %w", q.Interval, buckets[i].Start.Format(time.DateOnly), err)
+			}
 		}
 	}
 	return buckets, nil
+}
+
+// revenueAggs sums each limb of the totals on its own (limb0, limb1, ...),
+// and total_cents of the orders without limbs (legacy).
+func revenueAggs() map[string]any {
+	aggs := map[string]any{
+		"legacy": map[string]any{
+			"filter": map[string]any{"bool": map[string]any{"must_not": map[string]any{"exists": map[string]any{"field": "total_limb0"}}}},
+			"aggs":   map[string]any{"total": map[string]any{"sum": map[string]any{"field": "total_cents"}}},
+		},
+	}
+	for i := range gamedata.OrderTotalLimbs {
+		aggs[fmt.Sprintf("limb%d", i)] = map[string]any{"sum": map[string]any{"field": fmt.Sprintf("total_limb%d", i)}}
+	}
+	return aggs
+}
+
+type sumValue struct {
+	Value float64 `json:"value"`
+}
+
+// The answer of revenueAggs has a field per limb.
+var _ [gamedata.OrderTotalLimbs]sumValue = [3]sumValue{}
+
+// limbSums is the answer of revenueAggs.
+type limbSums struct {
+	Limb0  sumValue `json:"limb0"`
+	Limb1  sumValue `json:"limb1"`
+	Limb2  sumValue `json:"limb2"`
+	Legacy struct {
+		DocCount int64    `json:"doc_count"`
+		Total    sumValue `json:"total"`
+	} `json:"legacy"`
+}
+
+// wholeBelow53 is v as an int64 when a double sum could not have rounded it.
+func wholeBelow53(what string, v float64) (int64, error) {
+	if v < 0 || v != math.Trunc(v) || v >= 1<<53 {
+		return 0, fmt.Errorf("%s sums to %g, not a whole number below 2^53: it may have rounded", what, v)
+	}
+	return int64(v), nil
+}
+
+// sum puts the limbs together; docs is how many orders they add up, which
+// must be few enough for a double to add their limbs exactly.
+func (l limbSums) sum(docs int64) (gamedata.MoneySum, error) {
+	if docs >= gamedata.MaxLimbSumCount {
+		return gamedata.MoneySum{}, fmt.Errorf("%d paid orders in one period: more than a double sums exactly (%d)", docs, gamedata.MaxLimbSumCount)
+	}
+	var limbs [gamedata.OrderTotalLimbs]int64
+	for i, v := range []float64{l.Limb0.Value, l.Limb1.Value, l.Limb2.Value} {
+		var err error
+		if limbs[i], err = wholeBelow53(fmt.Sprintf("limb %d", i), v); err != nil {
+			return gamedata.MoneySum{}, err
+		}
+	}
+	sum, err := gamedata.MoneySumOfLimbs(limbs)
+	if err != nil || l.Legacy.DocCount == 0 {
+		return sum, err
+	}
+	legacy, err := wholeBelow53("the total_cents of orders indexed without limbs", l.Legacy.Total.Value)
+	if err != nil {
+		return gamedata.MoneySum{}, err
+	}
+	return sum.Add(gamedata.Money(legacy))
 }

@@ -48,8 +48,13 @@ var (
 		"item":        keyword,
 		"amount":      intType,
 		"price_cents": longType,
-		// total_cents = price_cents * amount, summed by the revenue query.
+		// total_cents = price_cents * amount; the revenue query sums its
+		// limbs (see limbFields), exactly. An order indexed before the limbs
+		// were has total_cents only.
 		"total_cents": longType,
+		"total_limb0": longType,
+		"total_limb1": longType,
+		"total_limb2": longType,
 		"status":      keyword,
 		"created_at":  nanosType,
 		"updated_at":  nanosType,
@@ -87,6 +92,9 @@ func (c *Client) putTemplates(ctx context.Context) error {
 		{c.names.messages.base, c.names.messages.pattern(), messagesMapping},
 	}
 	for _, t := range templates {
+		if err := c.putMapping(ctx, t.pattern, t.mapping); err != nil {
+			return err
+		}
 		tmpl := map[string]any{"settings": settings, "mappings": t.mapping}
 		body := map[string]any{
 			"index_patterns": []string{t.pattern},
@@ -100,6 +108,18 @@ func (c *Client) putTemplates(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// putMapping adds the fields of mapping that the indices of pattern made
+// by an older version lack (a strict mapping would refuse documents with
+// them). Adding fields is all a mapping update may do: a field whose type
+// changed fails here, loudly.
+func (c *Client) putMapping(ctx context.Context, pattern string, mapping map[string]any) error {
+	resp, err := c.api.Indices.Mapping.Put(ctx, opensearchapi.MappingPutReq{
+		Indices: []string{pattern}, Body: jsonBody(mapping),
+		Params: opensearchapi.MappingPutParams{AllowNoIndices: ptr(true)},
+	})
+	return c.check("put mapping of "+pattern, resp, err)
 }
 
 // Setup puts the index templates and makes the users index and alias if

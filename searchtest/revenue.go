@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	mathrand "math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/gamedata-dev/gamedata"
@@ -13,6 +14,7 @@ import (
 var revenueTests = []testCase{
 	{"SumsPaidOrdersPerPeriod", testRevenue},
 	{"PeriodEdges", testRevenueEdges},
+	{"ExactPastInt64", testRevenuePastInt64},
 	{"Rejects", testRevenueRejects},
 }
 
@@ -140,7 +142,9 @@ func testRevenue(e *env) {
 			b.Orders++
 			if s.paid {
 				b.PaidOrders++
-				b.Revenue += s.price * gamedata.Money(s.amount)
+				var err error
+				b.Revenue, err = b.Revenue.Add(s.price * gamedata.Money(s.amount))
+				e.must(err, "add the expected revenue")
 			}
 		}
 		got := e.revenue(from, to, iv)
@@ -244,4 +248,56 @@ func testRevenueRejects(e *env) {
 	if got := e.revenue(from, from.AddDate(100, 0, 0), gamedata.IntervalMonth); len(got) != 1200 {
 		e.Errorf("100 years of months: %d buckets", len(got))
 	}
+}
+
+// testRevenuePastInt64 pays, in one day, more orders at the largest total
+// than an int64 of cents can sum (923), each with a total a double cannot
+// hold (odd, above 2^53): the revenue is still exact to the cent.
+func testRevenuePastInt64(e *env) {
+	const orders = 925
+	const amount = gamedata.AmountMax - 1
+	day := time.Date(farYear(), time.June, 1, 0, 0, 0, 0, time.UTC)
+	next := day.AddDate(0, 0, 1)
+	before := e.revenue(day, next, gamedata.IntervalDay)
+	user, item := e.name("Whale"), e.item("whale")
+	var wg sync.WaitGroup
+	errs := make(chan error, orders)
+	work := make(chan int)
+	for range 8 {
+		wg.Go(func() {
+			for i := range work {
+				at := day.Add(time.Duration(i) * time.Second)
+				o := gamedata.Order{
+					ID: gamedata.NewID(at), UserName: user, Item: item, Amount: amount, Price: gamedata.MaxMoney,
+					Status: gamedata.OrderUnpaid, CreatedAt: at, UpdatedAt: at,
+				}
+				_, _, err := e.b.Store.CreateOrder(e.ctx, o, "")
+				if err == nil {
+					_, err = e.b.Store.PayOrder(e.ctx, user, o.ID, at.Add(time.Hour))
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	for i := range orders {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		e.Fatalf("make an order: %v", err)
+	}
+	e.sync()
+	want := before[0]
+	for range orders {
+		var err error
+		want.Revenue, err = want.Revenue.Add(gamedata.MaxMoney * amount)
+		e.must(err, "add the expected revenue")
+	}
+	want.Orders += orders
+	want.PaidOrders += orders
+	checkBuckets(e, "revenue past int64", e.revenue(day, next, gamedata.IntervalDay), []gamedata.RevenueBucket{want})
 }

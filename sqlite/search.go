@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/gamedata-dev/gamedata"
@@ -99,8 +100,15 @@ func (s *Store) prepareSearch(p *preparer) {
 	// :bounds is a JSON array of [from, to) pairs in unix nanoseconds, one
 	// per bucket, oldest first; each bucket reads its range of the created
 	// index, and an empty one still yields its row.
-	s.revenue = p.read(`SELECT b.key, count(o.id), coalesce(sum(o.status = :paid), 0),
-			coalesce(sum(CASE WHEN o.status = :paid THEN o.price * o.amount END), 0)
+	// The revenue is summed in limbs of each order's total
+	// (gamedata.OrderTotalLimbBits): a plain sum of price * amount
+	// overflows int64 past 923 orders at the largest total.
+	limbs := make([]string, gamedata.OrderTotalLimbs)
+	for i := range limbs {
+		limbs[i] = fmt.Sprintf(`coalesce(sum(CASE WHEN o.status = :paid THEN ((o.price * o.amount) >> %d) & %d END), 0)`,
+			i*gamedata.OrderTotalLimbBits, gamedata.OrderTotalLimbMask)
+	}
+	s.revenue = p.read(`SELECT b.key, count(o.id), coalesce(sum(o.status = :paid), 0), ` + strings.Join(limbs, ", ") + `
 		FROM json_each(:bounds) AS b
 		LEFT JOIN orders AS o INDEXED BY orders_by_created
 			ON o.created >= b.value ->> 0 AND o.created < b.value ->> 1
@@ -247,8 +255,12 @@ func (s *Store) Revenue(ctx context.Context, q gamedata.RevenueQuery) ([]gamedat
 	for rows.Next() {
 		var i int
 		var b gamedata.RevenueBucket
-		if err := rows.Scan(&i, &b.Orders, &b.PaidOrders, &b.Revenue); err != nil {
+		var limbs [gamedata.OrderTotalLimbs]int64
+		if err := rows.Scan(&i, &b.Orders, &b.PaidOrders, &limbs[0], &limbs[1], &limbs[2]); err != nil {
 			return nil, s.fail(op, err)
+		}
+		if b.Revenue, err = gamedata.MoneySumOfLimbs(limbs); err != nil {
+			return nil, fmt.Errorf("sqlite: %s: %w", op, err)
 		}
 		if i < 0 || i >= len(buckets) {
 			return nil, s.fail(op, fmt.Errorf("bucket %d of %d", i, len(buckets)))
