@@ -22,6 +22,10 @@ type Backend struct {
 	// Purger deletes rows past their retention, for a store whose rows do
 	// not expire by themselves (SQLite; Cassandra's expire by TTL).
 	Purger Purger
+	// History reads one day's writes, for the archive (both stores).
+	History HistoryReader
+	// Leaser hands out the lease that lets one instance run a job (both).
+	Leaser Leaser
 }
 
 // PlayerLister enumerates every player of the primary store. It is a scan

@@ -84,6 +84,10 @@ type Config struct {
 	// a write may take, (Retries+1) x Timeout, plus 5s of clock skew. Raise
 	// it where records reach a region late (replication across regions).
 	FeedMargin time.Duration
+	// HistoryRetention is how long the day log keeps the changes of
+	// players and orders for the archive (history.go); default
+	// gamedata.DefaultRetention. Messages and events keep their own TTL.
+	HistoryRetention time.Duration
 
 	// Logger gets what the store's background work has to say (the removal
 	// of change records); default slog.Default().
@@ -150,6 +154,9 @@ func (c Config) settings() (settings, error) {
 	}
 	if s.FeedRetention == 0 {
 		s.FeedRetention = defaultFeedRetention
+	}
+	if s.HistoryRetention <= 0 {
+		s.HistoryRetention = gamedata.DefaultRetention
 	}
 	s.intentGrace = time.Duration(s.Retries+1)*s.Timeout + clockSkew
 	if s.FeedMargin == 0 {

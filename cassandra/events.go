@@ -59,7 +59,18 @@ func (s *Store) AppendEvents(ctx context.Context, evs []gamedata.Event) error {
 		expiry int32
 	}
 	indexed := map[indexRow]bool{}
+	logs := map[[2]int32]*partitionBatches{} // day-log partition (hour, shard)
 	for _, e := range evs {
+		entry := eventLog(e, now)
+		lk := [2]int32{bucketOf(now, hour), shardOf(e.ID)}
+		if logs[lk] == nil {
+			logs[lk] = s.partitionBatches()
+		}
+		args, err := s.logArgs(entry)
+		if err != nil {
+			return s.fail("append events", err)
+		}
+		logs[lk].add(insertDayLog, args...)
 		k := partitionKey{key(e.Player), bucketOf(e.At, eventBucket)}
 		if parts[k] == nil {
 			parts[k] = s.partitionBatches()
@@ -81,6 +92,10 @@ func (s *Store) AppendEvents(ctx context.Context, evs []gamedata.Event) error {
 	}
 	var indexBatches, eventBatches []batch
 	for _, p := range index {
+		indexBatches = append(indexBatches, p.out...)
+	}
+	// The day log goes with the index, before the events (history.go).
+	for _, p := range logs {
 		indexBatches = append(indexBatches, p.out...)
 	}
 	for _, k := range order {

@@ -379,3 +379,9 @@ func TestFeedReadsAFarBacklogInOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestHistoryConformance(t *testing.T) {
+	storetest.RunHistory(t, func(t *testing.T, clock gamedata.Clock) gamedata.Backend {
+		return openShared(t, clock).Backend()
+	})
+}

@@ -71,6 +71,9 @@ func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKe
 	if idempotencyKey == "" {
 		b := s.batch(gocql.LoggedBatch)
 		b.add(insertOrder, append([]any{user}, orderArgs(o)...)...)
+		if err := s.addLog(b, orderLog(gamedata.OrderChange{Order: o, At: o.CreatedAt})); err != nil {
+			return gamedata.Order{}, false, s.fail(op, err)
+		}
 		recorded := s.addChange(b, orderChange(o), false)
 		if err := b.exec(ctx); err != nil {
 			return gamedata.Order{}, false, s.fail(op, err)
@@ -80,6 +83,10 @@ func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKe
 	}
 	if !utf8.ValidString(idempotencyKey) {
 		return gamedata.Order{}, false, s.fail(op, gamedata.Invalid("idempotency_key", "is not UTF-8"))
+	}
+	// A replay's order is not this one: the reader drops its row.
+	if err := s.writeLog(ctx, orderLog(gamedata.OrderChange{Order: o, At: o.CreatedAt})); err != nil {
+		return gamedata.Order{}, false, s.fail(op, err)
 	}
 	first := map[string]any{}
 	created, err := s.query(claimOrderKey, append([]any{user, idempotencyKey}, orderArgs(o)...)...).
@@ -154,6 +161,11 @@ func (s *Store) PayOrder(ctx context.Context, user string, id uuid.UUID, at time
 	if o.Status != gamedata.OrderUnpaid {
 		return gamedata.Order{}, s.fail(op, gamedata.ErrConflict)
 	}
+	paid := o
+	paid.Status, paid.UpdatedAt = gamedata.OrderPaid, asStored(at)
+	if err := s.writeLog(ctx, orderLog(gamedata.OrderChange{Order: paid, At: paid.UpdatedAt})); err != nil {
+		return gamedata.Order{}, s.fail(op, err)
+	}
 	applied, err := s.changeByLWT(ctx, orderChange(o), func() (bool, error) {
 		return s.query(payOrder, string(gamedata.OrderPaid), at, key(user), [16]byte(id),
 			string(gamedata.OrderUnpaid)).MapScanCASContext(ctx, map[string]any{})
@@ -164,6 +176,5 @@ func (s *Store) PayOrder(ctx context.Context, user string, id uuid.UUID, at time
 	case !applied:
 		return gamedata.Order{}, s.fail(op, gamedata.ErrConflict)
 	}
-	o.Status, o.UpdatedAt = gamedata.OrderPaid, asStored(at)
-	return o, nil
+	return paid, nil
 }

@@ -41,6 +41,9 @@ func orUnset[T any](p *T) any {
 // CreatePlayer claims p's name; ErrConflict when it is taken ignoring case,
 // in any region (the claim is SERIAL by default).
 func (s *Store) CreatePlayer(ctx context.Context, p gamedata.Player) error {
+	if err := s.writeLog(ctx, playerLog(p)); err != nil {
+		return s.fail("create player "+p.Name, err)
+	}
 	applied, err := s.changeByLWT(ctx, playerChange(p.Name), func() (bool, error) {
 		return s.query(insertPlayer, key(p.Name), [16]byte(p.ID), p.Name, p.Email, p.Phone,
 			orUnset(p.Age), p.PasswordHash, p.CreatedAt, p.UpdatedAt).MapScanCASContext(ctx, map[string]any{})
@@ -80,13 +83,17 @@ func (s *Store) UpdatePlayer(ctx context.Context, name string, u gamedata.Player
 	c := playerChange(name)
 	b := s.batch(gocql.LoggedBatch)
 	b.add(updatePlayer, orUnset(u.Email), orUnset(u.Phone), orUnset(u.Age), orUnset(u.PasswordHash), u.UpdatedAt, key(name))
+	after := applyUpdate(p, u)
+	if err := s.addLog(b, playerLog(after)); err != nil {
+		return gamedata.Player{}, s.fail(op, err)
+	}
 	stored := s.addChange(b, c, true)
 	if err := b.exec(ctx); err != nil {
 		return gamedata.Player{}, s.fail(op, err)
 	}
 	stored()
 	s.recorded(ctx, c)
-	return applyUpdate(p, u), nil
+	return after, nil
 }
 
 // applyUpdate returns p with the fields u sets.

@@ -98,6 +98,11 @@ var migrations = []migration{
 		{name: "feed_consumers", key: "(feed), consumer", columns: "feed text, consumer text, watermark timestamp, " +
 			"updated timestamp, removed_below timestamp static"},
 	}},
+	{"the day log the archive reads and the leases of jobs", []table{
+		{name: "day_log", key: "(tbl, hour, shard), at, id, change", ttl: true, timeSeries: true,
+			columns: "tbl text, hour int, shard int, at timestamp, id uuid, change text, row text"},
+		{name: "leases", key: "(name)", ttl: true, columns: "name text, owner text"},
+	}},
 }
 
 // Columns shared by tables: of an order (after its keys), of a message

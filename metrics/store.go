@@ -152,6 +152,8 @@ func (m *StoreMetrics) Instrument(backend string, b gamedata.Backend) gamedata.B
 	b.Searcher = measured(b.Searcher, func(s gamedata.Searcher) gamedata.Searcher { return m.Searcher(backend, s) })
 	b.Lister = measured(b.Lister, func(l gamedata.PlayerLister) gamedata.PlayerLister { return m.Lister(backend, l) })
 	b.Purger = measured(b.Purger, func(p gamedata.Purger) gamedata.Purger { return m.Purger(backend, p) })
+	b.History = measured(b.History, func(h gamedata.HistoryReader) gamedata.HistoryReader { return m.History(backend, h) })
+	b.Leaser = measured(b.Leaser, func(l gamedata.Leaser) gamedata.Leaser { return m.Leaser(backend, l) })
 	return b
 }
 
@@ -461,4 +463,58 @@ func (m *StoreMetrics) Purger(backend string, p gamedata.Purger) gamedata.Purger
 	return purgerFunc(func(ctx context.Context) (int64, error) {
 		return call(o, func() (int64, error) { return p.PurgeExpired(ctx) })
 	})
+}
+
+// History measures a HistoryReader: reading a table's day is one call,
+// however many rows it gives.
+type History struct {
+	inner                           gamedata.HistoryReader
+	players, orders, messages, evts *op
+}
+
+// History returns h measured under backend.
+func (m *StoreMetrics) History(backend string, h gamedata.HistoryReader) *History {
+	return &History{inner: h, players: m.op(backend, "player_changes"), orders: m.op(backend, "order_changes"),
+		messages: m.op(backend, "messages_sent"), evts: m.op(backend, "events_stored")}
+}
+
+// PlayerChanges measures the reader's PlayerChanges.
+func (h *History) PlayerChanges(ctx context.Context, d gamedata.Day, fn func(gamedata.Player) error) error {
+	return exec(h.players, func() error { return h.inner.PlayerChanges(ctx, d, fn) })
+}
+
+// OrderChanges measures the reader's OrderChanges.
+func (h *History) OrderChanges(ctx context.Context, d gamedata.Day, fn func(gamedata.OrderChange) error) error {
+	return exec(h.orders, func() error { return h.inner.OrderChanges(ctx, d, fn) })
+}
+
+// MessagesSent measures the reader's MessagesSent.
+func (h *History) MessagesSent(ctx context.Context, d gamedata.Day, fn func(gamedata.Message) error) error {
+	return exec(h.messages, func() error { return h.inner.MessagesSent(ctx, d, fn) })
+}
+
+// EventsStored measures the reader's EventsStored.
+func (h *History) EventsStored(ctx context.Context, d gamedata.Day, fn func(gamedata.Event) error) error {
+	return exec(h.evts, func() error { return h.inner.EventsStored(ctx, d, fn) })
+}
+
+// Leaser measures a Leaser.
+type Leaser struct {
+	inner            gamedata.Leaser
+	acquire, release *op
+}
+
+// Leaser returns l measured under backend.
+func (m *StoreMetrics) Leaser(backend string, l gamedata.Leaser) *Leaser {
+	return &Leaser{inner: l, acquire: m.op(backend, "acquire_lease"), release: m.op(backend, "release_lease")}
+}
+
+// AcquireLease measures the leaser's AcquireLease.
+func (l *Leaser) AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	return call(l.acquire, func() (bool, error) { return l.inner.AcquireLease(ctx, name, owner, ttl) })
+}
+
+// ReleaseLease measures the leaser's ReleaseLease.
+func (l *Leaser) ReleaseLease(ctx context.Context, name, owner string) error {
+	return exec(l.release, func() error { return l.inner.ReleaseLease(ctx, name, owner) })
 }

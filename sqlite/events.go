@@ -10,8 +10,8 @@ import (
 
 func (s *Store) prepareEvents(p *preparer) {
 	// An event appended again with its id is stored once (see insertMessage).
-	s.insertEvent = p.write(`INSERT INTO events (id, player_key, player, type, at, data, expires)
-		VALUES (:id, :key, :player, :type, :at, :data, :expires)
+	s.insertEvent = p.write(`INSERT INTO events (id, player_key, player, type, at, data, expires, stored)
+		VALUES (:id, :key, :player, :type, :at, :data, :expires, :now)
 		ON CONFLICT (player_key, at, id) DO NOTHING`)
 	s.listEvents = p.read(`SELECT id, player, type, at, data, expires FROM events
 		WHERE player_key = :key AND at >= :from AND (at, id) < (:at, :id) AND expires > :now
@@ -34,6 +34,7 @@ func (s *Store) AppendEvents(ctx context.Context, events []gamedata.Event) error
 	if len(events) == 0 {
 		return nil
 	}
+	now := s.now()
 	return s.write(ctx, "append events", func(tx *sql.Tx) error {
 		insert := tx.StmtContext(ctx, s.insertEvent)
 		for _, e := range events {
@@ -43,7 +44,7 @@ func (s *Store) AppendEvents(ctx context.Context, events []gamedata.Event) error
 			}
 			if _, err := insert.ExecContext(ctx, sql.Named("id", blob(e.ID)), sql.Named("key", gamedata.NameKey(e.Player)),
 				sql.Named("player", e.Player), sql.Named("type", e.Type), sql.Named("at", nanos(e.At)), data,
-				sql.Named("expires", expiry(e.ExpiresAt))); err != nil {
+				sql.Named("expires", expiry(e.ExpiresAt)), now); err != nil {
 				return err
 			}
 		}

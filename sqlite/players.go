@@ -46,6 +46,9 @@ func (s *Store) CreatePlayer(ctx context.Context, p gamedata.Player) error {
 			sql.Named("updated", nanos(p.UpdatedAt))); err != nil {
 			return err
 		}
+		if err := s.recordPlayerChange(ctx, tx, p); err != nil {
+			return err
+		}
 		return s.recordChange(ctx, tx, gamedata.Change{Kind: gamedata.ChangePlayer, Player: key})
 	})
 }
@@ -74,6 +77,9 @@ func (s *Store) UpdatePlayer(ctx context.Context, name string, u gamedata.Player
 			sql.Named("key", key), sql.Named("email", u.Email), mailKey, sql.Named("phone", u.Phone),
 			sql.Named("age", u.Age), sql.Named("hash", u.PasswordHash), sql.Named("updated", nanos(u.UpdatedAt))))
 		if err != nil {
+			return err
+		}
+		if err := s.recordPlayerChange(ctx, tx, p); err != nil {
 			return err
 		}
 		return s.recordChange(ctx, tx, gamedata.Change{Kind: gamedata.ChangePlayer, Player: key})

@@ -11,7 +11,7 @@ const purgeBatch = 1000
 
 func (s *Store) preparePurge(p *preparer) {
 	// Table names cannot be parameters: these are our constants.
-	for _, table := range []string{"sessions", "messages", "events"} {
+	for _, table := range []string{"sessions", "messages", "events", "player_changes"} {
 		s.purge = append(s.purge, p.write(`DELETE FROM `+table+` WHERE rowid IN
 			(SELECT rowid FROM `+table+` WHERE expires <= :now LIMIT :batch)`))
 	}

@@ -151,6 +151,41 @@ CREATE INDEX players_by_email_key ON players (email_key, created, id);
 
 ALTER TABLE feed_consumers ADD COLUMN updated INTEGER;
 `,
+	// 5: what the archive reads (history.go), each day by an indexed time
+	// range: players as each change left them (kept until expires, the
+	// history retention), payments by their time, messages by theirs,
+	// events by when they were stored (an event may be sent late); and
+	// the leases that let one instance run a job.
+	`
+CREATE TABLE player_changes (
+	at      INTEGER NOT NULL,
+	id      BLOB    NOT NULL,
+	name    TEXT    NOT NULL,
+	email   TEXT    NOT NULL,
+	phone   TEXT    NOT NULL,
+	age     INTEGER,
+	created INTEGER NOT NULL,
+	updated INTEGER NOT NULL,
+	expires INTEGER NOT NULL,
+	PRIMARY KEY (at, id)
+) STRICT;
+CREATE INDEX player_changes_by_expiry ON player_changes (expires);
+INSERT INTO player_changes (at, id, name, email, phone, age, created, updated, expires)
+	SELECT updated, id, name, email, phone, age, created, updated, 9223372036854775807 FROM players;
+
+CREATE INDEX orders_paid_by_updated ON orders (updated, id) WHERE status = 'paid';
+CREATE INDEX messages_by_created ON messages (created, id);
+
+ALTER TABLE events ADD COLUMN stored INTEGER;
+UPDATE events SET stored = at;
+CREATE INDEX events_by_stored ON events (stored);
+
+CREATE TABLE leases (
+	name    TEXT    NOT NULL PRIMARY KEY,
+	owner   TEXT    NOT NULL,
+	expires INTEGER NOT NULL
+) STRICT;
+`,
 }
 
 // foldFunc is the SQL function that lowercases as emailKey does, for the

@@ -39,6 +39,9 @@ type Config struct {
 	// FeedRetention is how long change records are kept while no consumer
 	// reads the change feed; zero means DefaultFeedRetention.
 	FeedRetention time.Duration
+	// HistoryRetention is how long the players' change history (what the
+	// archive reads of players) is kept; zero means gamedata.DefaultRetention.
+	HistoryRetention time.Duration
 }
 
 // busyTimeoutMS is how long a connection waits for a lock held by another
@@ -50,7 +53,9 @@ type Store struct {
 	w, r          *sql.DB // w: the one writer connection; r: the read-only pool
 	clock         gamedata.Clock
 	feedRetention time.Duration
-	closed        atomic.Bool
+	// historyRetention: Config.HistoryRetention.
+	historyRetention time.Duration
+	closed           atomic.Bool
 	// prepared holds every prepared statement, with its SQL; Close closes them.
 	prepared map[*sql.Stmt]string
 
@@ -74,6 +79,8 @@ type Store struct {
 	searchPlayers [len(playerDrivers)]*sql.Stmt
 	searchOrders  [len(orderDrivers)]*sql.Stmt
 	revenue       *sql.Stmt
+
+	history historyStatements // history.go
 }
 
 var _ gamedata.Store = (*Store)(nil)
@@ -81,7 +88,7 @@ var _ gamedata.Store = (*Store)(nil)
 // Backend is what the SQLite store offers: everything, search and the purge
 // of expired rows included (see docs/architecture.md).
 func (s *Store) Backend() gamedata.Backend {
-	return gamedata.Backend{Store: s, Feed: s, FeedAdmin: s, Searcher: s, Lister: s, Purger: s}
+	return gamedata.Backend{Store: s, Feed: s, FeedAdmin: s, Searcher: s, Lister: s, Purger: s, History: s, Leaser: s}
 }
 
 // Open opens (creating if needed) the database at cfg.Path, brings its schema
@@ -102,7 +109,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: path %q: %w", cfg.Path, err)
 	}
-	s := &Store{clock: cfg.Clock, feedRetention: cfg.FeedRetention, prepared: map[*sql.Stmt]string{}}
+	s := &Store{clock: cfg.Clock, feedRetention: cfg.FeedRetention, historyRetention: cfg.HistoryRetention,
+		prepared: map[*sql.Stmt]string{}}
+	if s.historyRetention <= 0 {
+		s.historyRetention = gamedata.DefaultRetention
+	}
 	if s.clock == nil {
 		s.clock = gamedata.SystemClock{}
 	}
@@ -192,6 +203,7 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	s.preparePurge(p)
 	s.prepareFeed(p)
 	s.prepareSearch(p)
+	s.prepareHistory(p)
 	s.ping = p.read(`PRAGMA user_version`)
 	return p.err
 }

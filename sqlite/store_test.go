@@ -409,3 +409,9 @@ func TestFeedConformance(t *testing.T) {
 		return openTest(t, filepath.Join(t.TempDir(), "gamedata.db"), clock)
 	})
 }
+
+func TestHistoryConformance(t *testing.T) {
+	storetest.RunHistory(t, func(t *testing.T, clock gamedata.Clock) gamedata.Backend {
+		return openTest(t, filepath.Join(t.TempDir(), "gamedata.db"), clock).Backend()
+	})
+}

@@ -1,0 +1,286 @@
+package cassandra
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"hash/fnv"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gamedata-dev/gamedata"
+)
+
+// The day log: what the archive reads (gamedata.HistoryReader). Every
+// write the archive keeps also writes its row, as JSON, to day_log, in the
+// partition of its table, the hour it was stored and one of dayLogShards
+// shards. A day is then 24 x dayLogShards partition reads, at a cost that
+// grows with that day's writes, never with the tables (docs/archive.md).
+//
+// Where the write is a LOGGED batch (a message, an update of a player, an
+// order without idempotency key) its day-log row joins the batch. Where it
+// is a lightweight transaction (a new player, an order with a key, a
+// payment), which cannot share a batch with another partition, the day-log
+// row is written first, and the reader keeps it only if the row it stands
+// for is stored as it says: a claim that lost leaves a row the reader
+// drops, and a write that failed after it no row to miss. Events' rows are
+// written before the events, as their bucket index is.
+
+const (
+	// dayLogShards spreads an hour's rows over partitions: at 1,000 writes
+	// a second one holds about 110,000 rows.
+	dayLogShards = 32
+	// dayLogParallel is how many day-log partitions a day read reads at once.
+	dayLogParallel = 8
+	// dayLogPage is the page size of a partition read.
+	dayLogPage = 1000
+	hour       = time.Hour
+)
+
+// The tables of the day log.
+const (
+	logPlayers  = "players"
+	logOrders   = "orders"
+	logMessages = "messages"
+	logEvents   = "events"
+)
+
+var (
+	insertDayLog = write(`INSERT INTO day_log (tbl, hour, shard, at, id, change, row) VALUES (?, ?, ?, ?, ?, ?, ?)
+		USING TTL ?`)
+	readDayLog = read(`SELECT row FROM day_log WHERE tbl = ? AND hour = ? AND shard = ?`)
+
+	claimJobLease = lwt(namePaxos, `INSERT INTO leases (name, owner) VALUES (?, ?) IF NOT EXISTS USING TTL ?`)
+	renewJobLease = lwt(namePaxos, `UPDATE leases USING TTL ? SET owner = ? WHERE name = ? IF owner = ?`)
+	dropJobLease  = lwt(namePaxos, `DELETE FROM leases WHERE name = ? IF owner = ?`)
+)
+
+// logEntry is one day-log row to write: stored at stored, for row r.
+type logEntry struct {
+	table   string
+	stored  time.Time
+	at      time.Time
+	id      uuid.UUID
+	change  string
+	row     any
+	expires time.Time // zero: the history retention
+}
+
+func shardOf(id uuid.UUID) int32 {
+	h := fnv.New32a()
+	_, _ = h.Write(id[:])
+	return int32(h.Sum32() % dayLogShards)
+}
+
+// args binds e to insertDayLog.
+func (s *Store) logArgs(e logEntry) ([]any, error) {
+	b, err := json.Marshal(e.row)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	expires := e.expires
+	if expires.IsZero() {
+		expires = now.Add(s.cfg.HistoryRetention)
+	}
+	return []any{e.table, bucketOf(e.stored, hour), shardOf(e.id), e.at, [16]byte(e.id), e.change, string(b),
+		ttl(expires, now)}, nil
+}
+
+// addLog adds e to batch b.
+func (s *Store) addLog(b batch, e logEntry) error {
+	args, err := s.logArgs(e)
+	if err != nil {
+		return err
+	}
+	b.add(insertDayLog, args...)
+	return nil
+}
+
+// writeLog writes e on its own, before a lightweight transaction.
+func (s *Store) writeLog(ctx context.Context, e logEntry) error {
+	args, err := s.logArgs(e)
+	if err != nil {
+		return err
+	}
+	return s.query(insertDayLog, args...).ExecContext(ctx)
+}
+
+func playerLog(p gamedata.Player) logEntry {
+	p.PasswordHash = "" // never archived (and json:"-" anyway)
+	return logEntry{table: logPlayers, stored: p.UpdatedAt, at: p.UpdatedAt, id: p.ID, row: p}
+}
+
+func orderLog(c gamedata.OrderChange) logEntry {
+	return logEntry{table: logOrders, stored: c.At, at: c.At, id: c.ID, change: string(c.Status), row: c}
+}
+
+func messageLog(m gamedata.Message) logEntry {
+	return logEntry{table: logMessages, stored: m.CreatedAt, at: m.CreatedAt, id: m.ID, row: m, expires: m.ExpiresAt}
+}
+
+func eventLog(e gamedata.Event, stored time.Time) logEntry {
+	return logEntry{table: logEvents, stored: stored, at: e.At, id: e.ID, row: eventRecord{e, e.ExpiresAt},
+		expires: e.ExpiresAt}
+}
+
+// eventRecord carries an event's expiry, which its JSON leaves out.
+type eventRecord struct {
+	gamedata.Event
+	Expires time.Time `json:"expires"`
+}
+
+// readDay calls fn (never two at once) with the JSON of every day-log row
+// of table stored on d.
+func (s *Store) readDay(ctx context.Context, table string, d gamedata.Day, fn func([]byte) error) error {
+	if d.IsZero() {
+		return s.fail("read the "+table, gamedata.Invalid("day", "no day given"))
+	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(dayLogParallel)
+	for h := bucketOf(d.Start(), hour); h < bucketOf(d.End(), hour); h++ {
+		for shard := range int32(dayLogShards) {
+			g.Go(func() error {
+				iter := s.query(readDayLog, table, h, shard).PageSize(dayLogPage).IterContext(gctx)
+				var row string
+				for iter.Scan(&row) {
+					mu.Lock()
+					err := fn([]byte(row))
+					mu.Unlock()
+					if err != nil {
+						_ = iter.Close()
+						return err
+					}
+				}
+				return iter.Close()
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return s.fail("read the "+table+" of "+d.String(), err)
+	}
+	return nil
+}
+
+// PlayerChanges gives each player changed on d as its last change that day
+// left it, if that player is stored (a lost name claim's row is dropped).
+func (s *Store) PlayerChanges(ctx context.Context, d gamedata.Day, fn func(gamedata.Player) error) error {
+	last := map[uuid.UUID]gamedata.Player{}
+	err := s.readDay(ctx, logPlayers, d, func(b []byte) error {
+		var p gamedata.Player
+		if err := json.Unmarshal(b, &p); err != nil {
+			return err
+		}
+		if q, ok := last[p.ID]; !ok || !p.UpdatedAt.Before(q.UpdatedAt) {
+			last[p.ID] = p
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range last {
+		stored, err := s.GetPlayer(ctx, p.Name)
+		switch {
+		case errors.Is(err, gamedata.ErrNotFound):
+			continue
+		case err != nil:
+			return err
+		case stored.ID != p.ID:
+			continue
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OrderChanges gives every creation and payment of an order on d that the
+// order's row confirms: it exists, and a payment is the one it holds.
+func (s *Store) OrderChanges(ctx context.Context, d gamedata.Day, fn func(gamedata.OrderChange) error) error {
+	var changes []gamedata.OrderChange
+	err := s.readDay(ctx, logOrders, d, func(b []byte) error {
+		var c gamedata.OrderChange
+		if err := json.Unmarshal(b, &c); err != nil {
+			return err
+		}
+		changes = append(changes, c)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		o, err := s.GetOrder(ctx, c.UserName, c.ID)
+		switch {
+		case errors.Is(err, gamedata.ErrNotFound):
+			continue
+		case err != nil:
+			return err
+		case c.Status == gamedata.OrderPaid && (o.Status != gamedata.OrderPaid || !o.UpdatedAt.Equal(c.At)):
+			continue
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MessagesSent gives the messages sent on d.
+func (s *Store) MessagesSent(ctx context.Context, d gamedata.Day, fn func(gamedata.Message) error) error {
+	return s.readDay(ctx, logMessages, d, func(b []byte) error {
+		var m gamedata.Message
+		if err := json.Unmarshal(b, &m); err != nil {
+			return err
+		}
+		return fn(m)
+	})
+}
+
+// EventsStored gives the events stored on d.
+func (s *Store) EventsStored(ctx context.Context, d gamedata.Day, fn func(gamedata.Event) error) error {
+	return s.readDay(ctx, logEvents, d, func(b []byte) error {
+		var r eventRecord
+		if err := json.Unmarshal(b, &r); err != nil {
+			return err
+		}
+		r.Event.ExpiresAt = r.Expires
+		return fn(r.Event)
+	})
+}
+
+// AcquireLease claims the lease (a lightweight transaction, serial in every
+// region) or renews it for its owner; the row's TTL ends it.
+func (s *Store) AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	secs := int(ttl.Seconds())
+	cur := map[string]any{}
+	applied, err := s.query(claimJobLease, name, owner, secs).MapScanCASContext(ctx, cur)
+	if err != nil {
+		return false, s.fail("acquire lease "+name, err)
+	}
+	if applied {
+		return true, nil
+	}
+	if cur["owner"] != owner {
+		return false, nil
+	}
+	applied, err = s.query(renewJobLease, secs, owner, name, owner).MapScanCASContext(ctx, map[string]any{})
+	if err != nil {
+		return false, s.fail("renew lease "+name, err)
+	}
+	return applied, nil
+}
+
+// ReleaseLease deletes the lease if owner holds it.
+func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
+	if _, err := s.query(dropJobLease, name, owner).MapScanCASContext(ctx, map[string]any{}); err != nil {
+		return s.fail("release lease "+name, err)
+	}
+	return nil
+}
