@@ -11,16 +11,17 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// jsonFormat is huma's JSON format, made strict: encoding/json quietly
-// replaces invalid UTF-8 with U+FFFD, which would store something other
-// than what was sent.
+// jsonFormat is huma's JSON format, made strict (decodeStrict):
+// encoding/json quietly replaces invalid UTF-8 with U+FFFD, takes a field
+// in any case and the last of two spellings, which would store something
+// other than what the schema checked.
 var jsonFormat = huma.Format{
 	Marshal: huma.DefaultJSONFormat.Marshal,
 	Unmarshal: func(data []byte, v any) error {
 		if !utf8.Valid(data) {
 			return errors.New("the body is not valid UTF-8")
 		}
-		return json.Unmarshal(data, v)
+		return decodeStrict(data, v)
 	},
 }
 

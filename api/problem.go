@@ -118,6 +118,10 @@ func init() {
 	// A list in this API is never null: not in a request ("events"), not in
 	// an answer ("items").
 	huma.DefaultArrayNullable = false
+	// A field is matched by its exact name, as decodeStrict matches it: a
+	// key that differs only in case is an unexpected property, not a second
+	// spelling that the validator would skip and the decoder would take.
+	huma.ValidateStrictCasing = true
 }
 
 // humaMessages are huma's messages that read better reworded.
@@ -181,6 +185,9 @@ func fieldOf(d *huma.ErrorDetail) gamedata.FieldError {
 	case msg == validation.MsgExpectedString && isNumber(d.Value):
 		msg = "must be a JSON string, not a number"
 	case d.Location == "body":
+		if field, why, ok := parseFault(msg); ok {
+			return gamedata.FieldError{Field: field, Message: why}
+		}
 		// The body could not be decoded at all: huma passes it as the value.
 		if body, ok := d.Value.(string); ok {
 			if field, why := jsonFault([]byte(body)); why != "" {

@@ -95,3 +95,52 @@ func TestMalformedInputIsNever500(t *testing.T) {
 		}
 	})
 }
+
+// TestBodiesAreReadStrictly: each field has one spelling, given once; a field
+// the request does not have is refused; the answer says which field and why
+// in the API's words (never Go's), and nothing is stored.
+func TestBodiesAreReadStrictly(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		alice, _ := h.player("alice")
+		long := strings.Repeat("x", 5000)
+		for _, c := range []struct {
+			what, method, path, body, field string
+		}{
+			{"a key in another case beside the field", "POST", "/v1/events",
+				`{"events":[{"player":"` + alice + `","PLAYER":"` + long + `","type":"t"}]}`, "events[0].PLAYER"},
+			{"only a key in another case", "POST", "/v1/events",
+				`{"events":[{"Player":"` + long + `","type":"t"}]}`, "events[0]"},
+			{"a field given twice", "POST", "/v1/players/" + alice + "/orders",
+				`{"item":"a","amount":1,"price":"1.00","item":"b"}`, "item"},
+			{"an unknown field", "POST", "/v1/players/" + alice + "/orders",
+				`{"item":"a","amount":1,"price":"1.00","discount":"100"}`, "discount"},
+			{"an integer written 1.0", "POST", "/v1/players/" + alice + "/orders",
+				`{"item":"a","amount":1.0,"price":"1.00"}`, "amount"},
+			{"a name in another case", "POST", "/v1/players",
+				`{"name":"bob_strict","password":"correct-horse","NAME":"` + long + `"}`, "NAME"},
+		} {
+			a := h.raw(c.method, c.path, adminKey, "application/json", []byte(c.body))
+			p := a.problem(t, http.StatusBadRequest)
+			found := false
+			for _, f := range p.Errors {
+				found = found || strings.HasPrefix(f.Field, c.field)
+				for _, goWords := range []string{"Go ", "unmarshal", "json:", "struct"} {
+					if strings.Contains(f.Message, goWords) {
+						t.Errorf("%s: a message in Go's words: %q", c.what, f.Message)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: errors %+v do not name %s", c.what, p.Errors, c.field)
+			}
+		}
+		events := h.raw("GET", "/v1/players/"+alice+"/events", adminKey, "", nil)
+		if events.status != http.StatusOK || !strings.Contains(string(events.body), `"items":[]`) {
+			t.Errorf("events of %s after refused bodies: %d %s", alice, events.status, events.body)
+		}
+		orders := h.raw("GET", "/v1/players/"+alice+"/orders", adminKey, "", nil)
+		if orders.status != http.StatusOK || !strings.Contains(string(orders.body), `"items":[]`) {
+			t.Errorf("orders of %s after refused bodies: %d %s", alice, orders.status, orders.body)
+		}
+	})
+}
