@@ -1,6 +1,7 @@
 package gamedata
 
 import (
+	"context"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,4 +28,13 @@ type APIKey struct {
 	Hash      string     `json:"-"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// PasswordHasher hashes and checks player passwords (password.Pool). A call
+// may refuse at once with a *BusyError when too many hashes wait already.
+type PasswordHasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+	// Verify reports whether password matches encoded, and whether encoded
+	// should be replaced by a fresh Hash (older parameters, a wrapped v1 hash).
+	Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error)
 }

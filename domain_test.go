@@ -3,6 +3,7 @@ package gamedata
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -95,5 +96,13 @@ func TestPageLimitKeepsWithinBounds(t *testing.T) {
 		if got := (PageRequest{Limit: asked}).PageLimit(); got != want {
 			t.Errorf("PageLimit of %d = %d, want %d", asked, got, want)
 		}
+	}
+}
+
+func TestBusyErrorIsErrBusy(t *testing.T) {
+	err := fmt.Errorf("hash password: %w", &BusyError{What: "password hashes", RetryAfter: time.Second})
+	var busy *BusyError
+	if !errors.Is(err, ErrBusy) || errors.Is(err, ErrUnavailable) || !errors.As(err, &busy) || busy.RetryAfter != time.Second {
+		t.Fatalf("%v: Is(ErrBusy) %v, Is(ErrUnavailable) %v", err, errors.Is(err, ErrBusy), errors.Is(err, ErrUnavailable))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Domain errors. Stores and services wrap them with context
@@ -18,6 +19,10 @@ var (
 	// ErrUnavailable: a backend could not be reached or did not answer in time.
 	// Nothing was half written: the operation may be retried.
 	ErrUnavailable = errors.New("backend unavailable")
+	// ErrBusy: the server has as much of this work waiting as it takes
+	// (password hashes, say) and refused more at once. Nothing was done:
+	// retry after a moment. See *BusyError.
+	ErrBusy = errors.New("busy")
 )
 
 // FieldError names one input field and what is wrong with it.
@@ -67,3 +72,18 @@ func Invalid(field, format string, args ...any) error {
 func Unavailable(backend string, err error) error {
 	return fmt.Errorf("%s: %w: %w", backend, ErrUnavailable, err)
 }
+
+// BusyError refuses work the server has no room for now. It matches ErrBusy
+// under errors.Is.
+type BusyError struct {
+	What string // the work refused, in the plural: "password hashes"
+	// RetryAfter is how long the work already waiting should take.
+	RetryAfter time.Duration
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("busy: too many %s waiting; retry after %s", e.What, e.RetryAfter)
+}
+
+// Is makes errors.Is(err, ErrBusy) true for a *BusyError.
+func (e *BusyError) Is(target error) bool { return target == ErrBusy }
