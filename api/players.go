@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/gamedata-dev/gamedata"
-	"github.com/gamedata-dev/gamedata/password"
 )
 
 // PlayerPath is a player name in a path. Only its length is bounded: v1
@@ -96,7 +94,7 @@ func (s *Server) createPlayer(ctx context.Context, in *createPlayerIn) (*playerO
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	hash, err := password.Hash(ctx, b.Password)
+	hash, err := s.passwords.Hash(ctx, b.Password)
 	if err != nil {
 		return nil, fmt.Errorf("hash password: %w", err)
 	}
@@ -144,7 +142,7 @@ func (s *Server) updatePlayer(ctx context.Context, in *updatePlayerIn) (*playerO
 	}
 	u := gamedata.PlayerUpdate{Email: b.Email, Phone: b.Phone, Age: b.Age, UpdatedAt: s.clock.Now()}
 	if b.Password != nil {
-		hash, err := password.Hash(ctx, *b.Password)
+		hash, err := s.passwords.Hash(ctx, *b.Password)
 		if err != nil {
 			return nil, fmt.Errorf("hash password: %w", err)
 		}
@@ -166,14 +164,14 @@ func (s *Server) login(ctx context.Context, in *loginIn) (*sessionOut, error) {
 	case errors.Is(err, gamedata.ErrNotFound):
 		// Spend the time a real check takes, so that timing does not tell
 		// which names exist.
-		if _, _, err := password.Verify(ctx, in.Body.Password, dummyHash(ctx)); err != nil {
+		if _, _, err := s.passwords.Verify(ctx, in.Body.Password, s.unmatchable); err != nil {
 			return nil, fmt.Errorf("verify dummy password: %w", err)
 		}
 		return nil, badLogin
 	case err != nil:
 		return nil, err
 	}
-	ok, rehash, err := password.Verify(ctx, in.Body.Password, p.PasswordHash)
+	ok, rehash, err := s.passwords.Verify(ctx, in.Body.Password, p.PasswordHash)
 	if err != nil {
 		return nil, fmt.Errorf("verify password of %s: %w", p.Name, err)
 	}
@@ -201,7 +199,7 @@ func (s *Server) login(ctx context.Context, in *loginIn) (*sessionOut, error) {
 // fresh argon2id hash. The login goes on if it fails: the old hash still
 // works, and the next login tries again.
 func (s *Server) upgradeHash(ctx context.Context, p gamedata.Player, pw string, now time.Time) {
-	hash, err := password.Hash(ctx, pw)
+	hash, err := s.passwords.Hash(ctx, pw)
 	if err == nil {
 		_, err = s.store.UpdatePlayer(ctx, p.Name, gamedata.PlayerUpdate{PasswordHash: &hash, UpdatedAt: now})
 	}
@@ -209,24 +207,6 @@ func (s *Server) upgradeHash(ctx context.Context, p gamedata.Player, pw string, 
 		s.log.LogAttrs(ctx, slog.LevelWarn, "upgrade password hash", slog.String("player", p.Name),
 			slog.String("err", err.Error()), requestIDAttr(ctx))
 	}
-}
-
-var dummy struct {
-	once sync.Once
-	hash string
-}
-
-// dummyHash is a hash no password matches, made with the current
-// parameters so that checking it costs what a real check costs.
-func dummyHash(ctx context.Context) string {
-	dummy.once.Do(func() {
-		h, err := password.Hash(context.WithoutCancel(ctx), gamedata.NewSecret(""))
-		if err != nil {
-			panic("api: hash the dummy password: " + err.Error()) // an uncancellable Hash cannot fail
-		}
-		dummy.hash = h
-	})
-	return dummy.hash
 }
 
 func (s *Server) logout(ctx context.Context, _ *struct{}) (*struct{}, error) {

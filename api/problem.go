@@ -69,11 +69,12 @@ func retryAfter(d time.Duration) string {
 }
 
 // problemOf maps an error of a handler or a store to its answer: the domain
-// errors to 400, 404, 409 and 503, anything else to a 500 whose cause is
+// errors to 400, 404, 409 and 503 (an outage, or work refused while busy), anything else to a 500 whose cause is
 // logged, never shown.
 func (s *Server) problemOf(ctx context.Context, err error) *problem {
 	var p *problem
 	var v *gamedata.ValidationError
+	var busy *gamedata.BusyError
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -85,6 +86,10 @@ func (s *Server) problemOf(ctx context.Context, err error) *problem {
 		return newProblem(http.StatusNotFound, "not found")
 	case errors.Is(err, gamedata.ErrConflict):
 		return newProblem(http.StatusConflict, "conflict")
+	case errors.As(err, &busy):
+		// Not logged: the refusals are counted (gamedata_password_hashes_total).
+		return newProblem(http.StatusServiceUnavailable, "the server has too many "+busy.What+" waiting; nothing was done, retry later").
+			withHeader("Retry-After", retryAfter(busy.RetryAfter))
 	case errors.Is(err, gamedata.ErrUnavailable):
 		s.log.LogAttrs(ctx, slog.LevelWarn, "backend unavailable", slog.String("err", err.Error()), requestIDAttr(ctx))
 		return newProblem(http.StatusServiceUnavailable, "a backend is unavailable; nothing was written, retry later").

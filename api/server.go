@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gamedata-dev/gamedata"
+	"github.com/gamedata-dev/gamedata/password"
 )
 
 // Config is what New needs. Store is required; the rest has defaults.
@@ -52,6 +53,9 @@ type Config struct {
 	Optional map[string]func(context.Context) error
 	// TrustProxyHeaders takes the client address from X-Forwarded-For.
 	TrustProxyHeaders bool
+	// Passwords hashes and checks passwords; default a password.Pool of
+	// the default size, its metrics in Registry.
+	Passwords gamedata.PasswordHasher
 }
 
 // Body limits.
@@ -73,6 +77,9 @@ type Server struct {
 	sessionTTL time.Duration
 	adminHash  *[sha256.Size]byte
 	trustProxy bool
+	passwords  gamedata.PasswordHasher
+	// unmatchable is checked for a login of an unknown name (see login).
+	unmatchable string
 
 	mux     *http.ServeMux
 	api     huma.API
@@ -97,6 +104,7 @@ func New(cfg Config) (*Server, error) {
 		retention:  cfg.Retention,
 		sessionTTL: cfg.SessionTTL,
 		trustProxy: cfg.TrustProxyHeaders,
+		passwords:  cfg.Passwords,
 		mux:        http.NewServeMux(),
 	}
 	if s.clock == nil {
@@ -123,6 +131,12 @@ func New(cfg Config) (*Server, error) {
 	if s.metrics, err = newHTTPMetrics(reg); err != nil {
 		return nil, err
 	}
+	if s.passwords == nil {
+		if s.passwords, err = password.NewPool(password.PoolConfig{Registerer: reg}); err != nil {
+			return nil, err
+		}
+	}
+	s.unmatchable = password.Unmatchable()
 
 	s.api = humago.New(s.mux, humaConfig())
 	s.register()

@@ -8,10 +8,12 @@
 // keep their password without an MD5 ever being stored again; Verify accepts
 // both forms and asks for a rehash of a wrapped one, which the login then
 // replaces by a plain argon2id hash.
+//
+// A server hashes through a Pool (pool.go), which bounds the hashes run at
+// once and those waiting, so that hashing never takes every core.
 package password
 
 import (
-	"context"
 	"crypto/md5"
 	"crypto/rand"
 	"crypto/subtle"
@@ -19,7 +21,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -46,74 +47,91 @@ const (
 // ErrMalformed reports an encoded hash that this package cannot read.
 var ErrMalformed = errors.New("password: malformed hash")
 
-// slots bounds the hashes computed at once: each one holds Params.Memory of
-// RAM for tens of milliseconds, so 50 concurrent logins must queue rather
-// than take a gigabyte.
-var slots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
-
-// Hash returns the encoded argon2id hash of pw with the Default parameters.
-// It waits for a free hashing slot, or for ctx.
-func Hash(ctx context.Context, pw string) (string, error) {
-	return hashWith(ctx, idArgon2id, []byte(pw), Default)
+// Hash returns the encoded argon2id hash of pw with the Default
+// parameters, at once and at full cost. A server hashes through a Pool;
+// Hash is for tools that hash once (a preload) and for tests.
+func Hash(pw string) string {
+	return hashWith(idArgon2id, []byte(pw), Default)
 }
 
 // WrapMD5 wraps a v1 hash (32 hex digits, the unsalted MD5 of a password)
 // in argon2id. Verify then accepts the original password and reports
 // needsRehash.
 func WrapMD5(md5hex string) string {
-	enc, err := hashWith(context.Background(), idMD5, []byte(strings.ToLower(md5hex)), Default)
-	if err != nil { // only a cancelled context fails, and this one never is
-		panic("password: " + err.Error())
-	}
-	return enc
+	return hashWith(idMD5, []byte(strings.ToLower(md5hex)), Default)
 }
 
-// Verify reports whether pw matches encoded. needsRehash is true when
-// encoded is a wrapped MD5 or uses other parameters than Default: the
-// caller should then store a fresh Hash(pw). err is ErrMalformed for a hash
-// this package did not make, or ctx's error.
-func Verify(ctx context.Context, pw, encoded string) (ok, needsRehash bool, err error) {
-	id, p, salt, key, err := decode(encoded)
+// Unmatchable returns a hash with the Default parameters that no password
+// matches (its key is random, not derived): checking a password against it
+// costs what a real check costs, so a login for an unknown name takes as
+// long as one with a wrong password.
+func Unmatchable() string {
+	return encode(idArgon2id, Default, random(Default.SaltLen), random(Default.KeyLen))
+}
+
+// Verify reports whether pw matches encoded, at once and at full cost (a
+// server checks through a Pool). needsRehash is true when encoded is a
+// wrapped MD5 or uses other parameters than Default: the caller should then
+// store a fresh hash of pw. err is ErrMalformed for a hash this package did
+// not make.
+func Verify(pw, encoded string) (ok, needsRehash bool, err error) {
+	c, err := newCheck(pw, encoded)
 	if err != nil {
 		return false, false, err
+	}
+	ok, needsRehash = c.result(c.derive())
+	return ok, needsRehash, nil
+}
+
+// check is the work of checking a password against a decoded hash.
+type check struct {
+	id               string
+	p                Params
+	input, salt, key []byte
+}
+
+func newCheck(pw, encoded string) (*check, error) {
+	id, p, salt, key, err := decode(encoded)
+	if err != nil {
+		return nil, err
 	}
 	input := []byte(pw)
 	if id == idMD5 {
 		sum := md5.Sum(input)
 		input = []byte(hex.EncodeToString(sum[:]))
 	}
-	got, err := derive(ctx, input, salt, p, uint32(len(key)))
-	if err != nil {
-		return false, false, err
-	}
-	if subtle.ConstantTimeCompare(got, key) != 1 {
-		return false, false, nil
-	}
-	return true, id != idArgon2id || p != Default, nil
+	return &check{id: id, p: p, input: input, salt: salt, key: key}, nil
 }
 
-func hashWith(ctx context.Context, id string, input []byte, p Params) (string, error) {
-	salt := make([]byte, p.SaltLen)
-	if _, err := rand.Read(salt); err != nil {
+// derive is the costly part: the key of the password.
+func (c *check) derive() []byte {
+	return argon2.IDKey(c.input, c.salt, c.p.Time, c.p.Memory, c.p.Threads, uint32(len(c.key)))
+}
+
+func (c *check) result(got []byte) (ok, needsRehash bool) {
+	if subtle.ConstantTimeCompare(got, c.key) != 1 {
+		return false, false
+	}
+	return true, c.id != idArgon2id || c.p != Default
+}
+
+func hashWith(id string, input []byte, p Params) string {
+	salt := random(p.SaltLen)
+	return encode(id, p, salt, argon2.IDKey(input, salt, p.Time, p.Memory, p.Threads, p.KeyLen))
+}
+
+func random(n uint32) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
 		panic("password: crypto/rand failed: " + err.Error())
 	}
-	key, err := derive(ctx, input, salt, p, p.KeyLen)
-	if err != nil {
-		return "", err
-	}
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$%s$v=%d$m=%d,t=%d,p=%d$%s$%s", id, argon2.Version, p.Memory, p.Time, p.Threads,
-		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+	return b
 }
 
-func derive(ctx context.Context, input, salt []byte, p Params, keyLen uint32) ([]byte, error) {
-	select {
-	case slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("password: wait for a hashing slot: %w", ctx.Err())
-	}
-	defer func() { <-slots }()
-	return argon2.IDKey(input, salt, p.Time, p.Memory, p.Threads, keyLen), nil
+func encode(id string, p Params, salt, key []byte) string {
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$%s$v=%d$m=%d,t=%d,p=%d$%s$%s", id, argon2.Version, p.Memory, p.Time, p.Threads,
+		b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
 // maxMemory refuses a stored hash that would make Verify take more than

@@ -203,11 +203,8 @@ func runBench(ctx context.Context, c benchConfig, stdout, stderr io.Writer) erro
 // preload runs --preload on the store of c.Store.
 func preload(ctx context.Context, c benchConfig, progress io.Writer) (bench.PreloadResult, error) {
 	var res bench.PreloadResult
-	hash, err := password.Hash(ctx, c.Password)
-	if err != nil {
-		return res, fmt.Errorf("hash the bench password: %w", err)
-	}
-	err = withStore(ctx, &c.Store, func(b gamedata.Backend) error {
+	hash := password.Hash(c.Password)
+	err := withStore(ctx, &c.Store, func(b gamedata.Backend) (err error) {
 		res, err = bench.Preload(ctx, bench.PreloadConfig{
 			Store: b.Store, Players: c.Preload, Prefix: c.Prefix, PasswordHash: hash,
 			OrdersPerPlayer: c.PreloadOrders, MessagesPerPlayer: c.PreloadMessages, Workers: c.PreloadWorkers, Progress: progress,

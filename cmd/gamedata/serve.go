@@ -21,6 +21,7 @@ import (
 	"github.com/gamedata-dev/gamedata"
 	"github.com/gamedata-dev/gamedata/api"
 	"github.com/gamedata-dev/gamedata/metrics"
+	"github.com/gamedata-dev/gamedata/password"
 )
 
 // adminKeyEnv, where set, is accepted as an admin key. It is read from the
@@ -41,6 +42,8 @@ type serveConfig struct {
 	RateLimit         float64
 	RateBurst         int
 	TrustProxyHeaders bool
+	HashWorkers       int
+	HashQueue         int
 	LogFormat         string
 	LogLevel          string
 	ShutdownTimeout   time.Duration
@@ -76,6 +79,10 @@ once and writes it to <data-dir>/admin.key (mode 0600).`,
 	fs.IntVar(&c.RateBurst, "rate-burst", 40, "requests a client address may send at once above --rate-limit")
 	fs.BoolVar(&c.TrustProxyHeaders, "trust-proxy-headers", false,
 		"take the client address from X-Forwarded-For (only behind a proxy that sets it, else clients can forge it)")
+	fs.IntVar(&c.HashWorkers, "password-hash-workers", 0,
+		"password hashes (register, login) run at once; 0: half the CPUs, at least one, so that hashing leaves cores to every other request")
+	fs.IntVar(&c.HashQueue, "password-hash-queue", password.DefaultQueue,
+		"password hashes that may wait for a worker; beyond them register and login answer 503 with Retry-After at once")
 	fs.Var(newEnum(&c.LogFormat, "json", "json", "text"), "log-format", "log format, on standard error")
 	fs.Var(newEnum(&c.LogLevel, "info", "debug", "info", "warn", "error"), "log-level", "lowest level logged")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish after SIGTERM")
@@ -96,6 +103,12 @@ func (c serveConfig) validate() error {
 	}
 	if c.PurgeInterval < 0 {
 		errs = append(errs, fmt.Errorf("--purge-interval must not be negative, not %s", c.PurgeInterval))
+	}
+	if c.HashWorkers < 0 {
+		errs = append(errs, fmt.Errorf("--password-hash-workers must not be negative, not %d", c.HashWorkers))
+	}
+	if c.HashQueue < 1 {
+		errs = append(errs, fmt.Errorf("--password-hash-queue must be at least 1, not %d", c.HashQueue))
 	}
 	if c.RateLimit < 0 {
 		errs = append(errs, fmt.Errorf("--rate-limit must not be negative, not %g", c.RateLimit))
@@ -193,6 +206,10 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 		}
 	}
 
+	passwords, err := password.NewPool(password.PoolConfig{Workers: c.HashWorkers, Queue: c.HashQueue, Registerer: reg})
+	if err != nil {
+		return err
+	}
 	handler, err := api.New(api.Config{
 		Store:             cached.store,
 		Searcher:          search.searcher,
@@ -206,6 +223,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 		Ready:             ready,
 		Optional:          cached.optional,
 		TrustProxyHeaders: c.TrustProxyHeaders,
+		Passwords:         passwords,
 	})
 	if err != nil {
 		return fmt.Errorf("build API: %w", err)
