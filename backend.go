@@ -19,6 +19,8 @@ type Backend struct {
 	Searcher Searcher
 	// Lister scans every player, for offline jobs (reindex).
 	Lister PlayerLister
+	// Social keeps the friendship graph and interests (every store).
+	Social SocialStore
 	// Purger deletes rows past their retention, for a store whose rows do
 	// not expire by themselves (SQLite; Cassandra's expire by TTL).
 	Purger Purger

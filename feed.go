@@ -102,3 +102,13 @@ type FeedAdmin interface {
 	// again becomes known again, from the oldest record kept.
 	DropFeedConsumer(ctx context.Context, name string) error
 }
+
+// Kinds of change of the social graph: search does not index them; the
+// recommendation build reads them to know whose suggestions changed.
+const (
+	// ChangeFriendship: a friendship of Player was made or ended (each
+	// side has its own record).
+	ChangeFriendship ChangeKind = "friendship"
+	// ChangeInterests: Player's interests were set.
+	ChangeInterests ChangeKind = "interests"
+)

@@ -186,6 +186,25 @@ CREATE TABLE leases (
 	expires INTEGER NOT NULL
 ) STRICT;
 `,
+	// 6: the social graph (see social.go): one row per side of a friendship,
+	// both with the friendship's id and time; interests as a JSON array.
+	`
+CREATE TABLE friends (
+	player_key TEXT    NOT NULL,
+	friend_key TEXT    NOT NULL,
+	friend     TEXT    NOT NULL,
+	created    INTEGER NOT NULL,
+	id         BLOB    NOT NULL,
+	PRIMARY KEY (player_key, friend_key)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX friends_by_time ON friends (player_key, created, id);
+
+CREATE TABLE interests (
+	player_key TEXT    NOT NULL PRIMARY KEY,
+	tags       TEXT    NOT NULL,
+	updated    INTEGER NOT NULL
+) STRICT;
+`,
 }
 
 // foldFunc is the SQL function that lowercases as emailKey does, for the

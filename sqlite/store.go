@@ -42,6 +42,9 @@ type Config struct {
 	// HistoryRetention is how long the players' change history (what the
 	// archive reads of players) is kept; zero means gamedata.DefaultRetention.
 	HistoryRetention time.Duration
+	// MaxFriends bounds each player's friends; zero means
+	// gamedata.MaxFriends.
+	MaxFriends int
 }
 
 // busyTimeoutMS is how long a connection waits for a lock held by another
@@ -55,6 +58,7 @@ type Store struct {
 	feedRetention time.Duration
 	// historyRetention: Config.HistoryRetention.
 	historyRetention time.Duration
+	maxFriends       int
 	closed           atomic.Bool
 	// prepared holds every prepared statement, with its SQL; Close closes them.
 	prepared map[*sql.Stmt]string
@@ -67,6 +71,8 @@ type Store struct {
 	insertMessage, inbox, sent, conversation                             *sql.Stmt
 	insertEvent, listEvents                                              *sql.Stmt
 	putMeta, getMeta                                                     *sql.Stmt
+	playerName, isFriend, countFriendsW, countFriends                    *sql.Stmt
+	insertFriend, deleteFriend, listFriends, putInterests, getInterests  *sql.Stmt
 	ping                                                                 *sql.Stmt
 	purge                                                                []*sql.Stmt
 
@@ -88,7 +94,7 @@ var _ gamedata.Store = (*Store)(nil)
 // Backend is what the SQLite store offers: everything, search and the purge
 // of expired rows included (see docs/architecture.md).
 func (s *Store) Backend() gamedata.Backend {
-	return gamedata.Backend{Store: s, Feed: s, FeedAdmin: s, Searcher: s, Lister: s, Purger: s, History: s, Leaser: s}
+	return gamedata.Backend{Store: s, Feed: s, FeedAdmin: s, Searcher: s, Lister: s, Purger: s, History: s, Leaser: s, Social: s}
 }
 
 // Open opens (creating if needed) the database at cfg.Path, brings its schema
@@ -110,9 +116,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: path %q: %w", cfg.Path, err)
 	}
 	s := &Store{clock: cfg.Clock, feedRetention: cfg.FeedRetention, historyRetention: cfg.HistoryRetention,
-		prepared: map[*sql.Stmt]string{}}
+		maxFriends: cfg.MaxFriends, prepared: map[*sql.Stmt]string{}}
 	if s.historyRetention <= 0 {
 		s.historyRetention = gamedata.DefaultRetention
+	}
+	if s.maxFriends <= 0 {
+		s.maxFriends = gamedata.MaxFriends
 	}
 	if s.clock == nil {
 		s.clock = gamedata.SystemClock{}
@@ -204,6 +213,7 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	s.prepareFeed(p)
 	s.prepareSearch(p)
 	s.prepareHistory(p)
+	s.prepareSocial(p)
 	s.ping = p.read(`PRAGMA user_version`)
 	return p.err
 }

@@ -415,3 +415,15 @@ func TestHistoryConformance(t *testing.T) {
 		return openTest(t, filepath.Join(t.TempDir(), "gamedata.db"), clock).Backend()
 	})
 }
+
+func TestSocialConformance(t *testing.T) {
+	storetest.RunSocial(t, func(t *testing.T, clock gamedata.Clock, friendCap int) gamedata.Backend {
+		path := filepath.Join(t.TempDir(), "gamedata.db")
+		s, err := Open(t.Context(), Config{Path: path, Clock: clock, MaxFriends: friendCap})
+		if err != nil {
+			t.Fatalf("open %s: %v", path, err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s.Backend()
+	})
+}
