@@ -89,6 +89,10 @@ type Config struct {
 	// gamedata.DefaultRetention. Messages and events keep their own TTL.
 	HistoryRetention time.Duration
 
+	// MaxFriends bounds each player's friends (one partition each); default
+	// gamedata.MaxFriends.
+	MaxFriends int
+
 	// Logger gets what the store's background work has to say (the removal
 	// of change records); default slog.Default().
 	Logger *slog.Logger
@@ -157,6 +161,9 @@ func (c Config) settings() (settings, error) {
 	}
 	if s.HistoryRetention <= 0 {
 		s.HistoryRetention = gamedata.DefaultRetention
+	}
+	if s.MaxFriends <= 0 {
+		s.MaxFriends = gamedata.MaxFriends
 	}
 	s.intentGrace = time.Duration(s.Retries+1)*s.Timeout + clockSkew
 	if s.FeedMargin == 0 {

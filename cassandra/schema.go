@@ -103,6 +103,11 @@ var migrations = []migration{
 			columns: "tbl text, hour int, shard int, at timestamp, id uuid, change text, row text"},
 		{name: "leases", key: "(name)", ttl: true, columns: "name text, owner text"},
 	}},
+	{"the social graph: friends (one partition per player, both sides of a friendship), interests", []table{
+		{name: "friends", key: "(player_key), friend_key", columns: "player_key text, friend_key text, " +
+			"friend text, since timestamp, id timeuuid"},
+		{name: "interests", key: "(player_key)", columns: "player_key text, tags list<text>, updated timestamp"},
+	}},
 }
 
 // Columns shared by tables: of an order (after its keys), of a message

@@ -466,3 +466,12 @@ func TestAppendLongHistory(t *testing.T) {
 		t.Fatalf("listed %d events of %d", n, len(evs))
 	}
 }
+
+func TestSocialConformance(t *testing.T) {
+	storetest.RunSocial(t, func(t *testing.T, clock gamedata.Clock, friendCap int) gamedata.Backend {
+		cfg := keyspace(t)
+		cfg.Clock = clock
+		cfg.MaxFriends = friendCap
+		return open(t, cfg).Backend()
+	})
+}
