@@ -154,6 +154,7 @@ func (m *StoreMetrics) Instrument(backend string, b gamedata.Backend) gamedata.B
 	b.Purger = measured(b.Purger, func(p gamedata.Purger) gamedata.Purger { return m.Purger(backend, p) })
 	b.History = measured(b.History, func(h gamedata.HistoryReader) gamedata.HistoryReader { return m.History(backend, h) })
 	b.Leaser = measured(b.Leaser, func(l gamedata.Leaser) gamedata.Leaser { return m.Leaser(backend, l) })
+	b.Social = measured(b.Social, func(g gamedata.SocialStore) gamedata.SocialStore { return m.Social(backend, g) })
 	return b
 }
 
@@ -517,4 +518,49 @@ func (l *Leaser) AcquireLease(ctx context.Context, name, owner string, ttl time.
 // ReleaseLease measures the leaser's ReleaseLease.
 func (l *Leaser) ReleaseLease(ctx context.Context, name, owner string) error {
 	return exec(l.release, func() error { return l.inner.ReleaseLease(ctx, name, owner) })
+}
+
+// Social measures a gamedata.SocialStore.
+type Social struct {
+	inner                                      gamedata.SocialStore
+	add, remove, list, count, setTags, getTags *op
+}
+
+var _ gamedata.SocialStore = (*Social)(nil)
+
+// Social returns g measured under backend.
+func (m *StoreMetrics) Social(backend string, g gamedata.SocialStore) *Social {
+	return &Social{inner: g, add: m.op(backend, "add_friend"), remove: m.op(backend, "remove_friend"),
+		list: m.op(backend, "list_friends"), count: m.op(backend, "friend_count"),
+		setTags: m.op(backend, "set_interests"), getTags: m.op(backend, "get_interests")}
+}
+
+// AddFriend measures the social store's AddFriend.
+func (g *Social) AddFriend(ctx context.Context, a, b string, at time.Time) error {
+	return exec(g.add, func() error { return g.inner.AddFriend(ctx, a, b, at) })
+}
+
+// RemoveFriend measures the social store's RemoveFriend.
+func (g *Social) RemoveFriend(ctx context.Context, a, b string) error {
+	return exec(g.remove, func() error { return g.inner.RemoveFriend(ctx, a, b) })
+}
+
+// ListFriends measures the social store's ListFriends.
+func (g *Social) ListFriends(ctx context.Context, player string, p gamedata.PageRequest) (gamedata.Page[gamedata.Friend], error) {
+	return call(g.list, func() (gamedata.Page[gamedata.Friend], error) { return g.inner.ListFriends(ctx, player, p) })
+}
+
+// FriendCount measures the social store's FriendCount.
+func (g *Social) FriendCount(ctx context.Context, player string) (int, error) {
+	return call(g.count, func() (int, error) { return g.inner.FriendCount(ctx, player) })
+}
+
+// SetInterests measures the social store's SetInterests.
+func (g *Social) SetInterests(ctx context.Context, player string, tags []string, at time.Time) error {
+	return exec(g.setTags, func() error { return g.inner.SetInterests(ctx, player, tags, at) })
+}
+
+// GetInterests measures the social store's GetInterests.
+func (g *Social) GetInterests(ctx context.Context, player string) (gamedata.Interests, error) {
+	return call(g.getTags, func() (gamedata.Interests, error) { return g.inner.GetInterests(ctx, player) })
 }

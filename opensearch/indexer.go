@@ -242,6 +242,8 @@ func (ix *Indexer) load(ctx context.Context, changes []gamedata.Change) ([]*doc,
 				continue
 			}
 			key = "m/" + ch.Message.ID.String()
+		case gamedata.ChangeFriendship, gamedata.ChangeInterests:
+			continue // not searched
 		default:
 			ix.log.Warn("opensearch indexer: skipping a change of unknown kind", "kind", ch.Kind, "id", ch.ID)
 			continue
