@@ -26,6 +26,7 @@ func (s *Server) register() {
 	s.registerEvents()
 	s.registerMeta()
 	s.registerSearch()
+	s.registerSocial()
 }
 
 type statusOut struct {

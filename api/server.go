@@ -30,6 +30,8 @@ type Config struct {
 	Store gamedata.Store
 	// Searcher answers /v1/search and /v1/stats; nil: they answer 503.
 	Searcher gamedata.Searcher
+	// Social keeps friends and interests; nil: their endpoints answer 503.
+	Social gamedata.SocialStore
 	// Clock tells the time of ids, expiries and retention; default the system clock.
 	Clock  gamedata.Clock
 	Logger *slog.Logger
@@ -68,6 +70,7 @@ const (
 type Server struct {
 	store      gamedata.Store
 	searcher   gamedata.Searcher
+	social     gamedata.SocialStore
 	clock      gamedata.Clock
 	log        *slog.Logger
 	limiter    gamedata.RateLimiter
@@ -96,6 +99,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		store:      cfg.Store,
 		searcher:   cfg.Searcher,
+		social:     cfg.Social,
 		clock:      cfg.Clock,
 		log:        cfg.Logger,
 		limiter:    cfg.Limiter,

@@ -23,7 +23,7 @@ var cassandraKeyspace struct {
 }
 
 func init() {
-	backends["cassandra"] = func(t *testing.T, clock gamedata.Clock) gamedata.Store {
+	backends["cassandra"] = func(t *testing.T, clock gamedata.Clock) gamedata.Backend {
 		node := cassandratest.Require(t)
 		k := &cassandraKeyspace
 		k.once.Do(func() { k.cfg, k.err = cassandratest.NewKeyspace(context.Background(), node) })
@@ -41,7 +41,7 @@ func init() {
 				t.Errorf("close cassandra: %v", err)
 			}
 		})
-		return s
+		return s.Backend()
 	}
 }
 

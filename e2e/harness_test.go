@@ -27,7 +27,7 @@ import (
 // registers itself from its own file (sqlite_test.go, cassandra_test.go);
 // its function skips or fails t itself when its engine is missing, and
 // closes the store when t ends.
-var backends = map[string]func(t *testing.T, clock gamedata.Clock) gamedata.Store{}
+var backends = map[string]func(t *testing.T, clock gamedata.Clock) gamedata.Backend{}
 
 // adminKey is the GAMEDATA_ADMIN_KEY of every harness.
 const adminKey = "e2e-admin-key-0123456789"
@@ -75,10 +75,11 @@ func eachBackendWith(t *testing.T, o options, test func(t *testing.T, h *harness
 	}
 }
 
-func newHarness(t *testing.T, newStore func(*testing.T, gamedata.Clock) gamedata.Store, o options) *harness {
+func newHarness(t *testing.T, newBackend func(*testing.T, gamedata.Clock) gamedata.Backend, o options) *harness {
 	t.Helper()
 	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Millisecond))
-	store := newStore(t, clock)
+	backend := newBackend(t, clock)
+	store := backend.Store
 	var limiter gamedata.RateLimiter
 	if o.limiter != nil {
 		limiter = o.limiter(clock)
@@ -92,7 +93,7 @@ func newHarness(t *testing.T, newStore func(*testing.T, gamedata.Clock) gamedata
 		searcher = o.search(t, store)
 	}
 	srv, err := api.New(api.Config{
-		Store: store, Searcher: searcher, Clock: clock, Registry: prometheus.NewRegistry(), AdminKey: adminKey,
+		Store: store, Searcher: searcher, Social: backend.Social, Clock: clock, Registry: prometheus.NewRegistry(), AdminKey: adminKey,
 		Limiter: limiter, Ready: ready,
 	})
 	if err != nil {

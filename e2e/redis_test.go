@@ -34,14 +34,16 @@ func init() {
 	})
 }
 
-func cachedSQLite(backend func(*testing.T) cache.Backend) func(*testing.T, gamedata.Clock) gamedata.Store {
-	return func(t *testing.T, clock gamedata.Clock) gamedata.Store {
+func cachedSQLite(backend func(*testing.T) cache.Backend) func(*testing.T, gamedata.Clock) gamedata.Backend {
+	return func(t *testing.T, clock gamedata.Clock) gamedata.Backend {
 		b := backend(t)
-		s, err := cache.New(backends["sqlite"](t, clock), cache.Config{Backend: b, TTL: time.Minute, SessionTTL: time.Minute, Clock: clock})
+		store := backends["sqlite"](t, clock)
+		s, err := cache.New(store.Store, cache.Config{Backend: b, TTL: time.Minute, SessionTTL: time.Minute, Clock: clock})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return s
+		store.Store = s // the cache wraps only the store (docs/architecture.md)
+		return store
 	}
 }
 
@@ -60,7 +62,7 @@ type cluster struct {
 
 func newCluster(t *testing.T, target redistest.Target) *cluster {
 	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Millisecond))
-	return &cluster{t: t, clock: clock, store: backends["sqlite"](t, clock), redis: target.Config(), rate: 0.01, burst: 5}
+	return &cluster{t: t, clock: clock, store: backends["sqlite"](t, clock).Store, redis: target.Config(), rate: 0.01, burst: 5}
 }
 
 // apiNode is one instance: its harness, and the registry its metrics go to.

@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	backends["sqlite"] = func(t *testing.T, clock gamedata.Clock) gamedata.Store {
+	backends["sqlite"] = func(t *testing.T, clock gamedata.Clock) gamedata.Backend {
 		st, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(t.TempDir(), "gamedata.db"), Clock: clock})
 		if err != nil {
 			t.Fatal(err)
@@ -20,6 +20,6 @@ func init() {
 				t.Errorf("close sqlite: %v", err)
 			}
 		})
-		return st
+		return st.Backend()
 	}
 }

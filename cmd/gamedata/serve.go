@@ -213,6 +213,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 	handler, err := api.New(api.Config{
 		Store:             cached.store,
 		Searcher:          search.searcher,
+		Social:            backend.Social,
 		Clock:             clock,
 		Logger:            log,
 		Registry:          reg,
