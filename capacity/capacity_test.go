@@ -338,6 +338,10 @@ func TestGrowthFromCSV(t *testing.T) {
 		approx(t, p.Months[i].Label+" players", p.Months[i].Players, want)
 		approx(t, p.Months[i].Label+" writes/s", p.Months[i].WritesPerSec, 1000*want/2000)
 	}
+	w.Growth.Months = 2 // the first two months of the file
+	if p := compute(t, Input{Workload: w}); len(p.Months) != 2 || p.Months[1].Label != "2027-04" {
+		t.Errorf("months: 2 gave %d months", len(p.Months))
+	}
 	for _, bad := range []string{
 		"date,players\n2027-01-02,5\n2027-01-01,5\n", // out of order
 		"date,players\n2027-01-01,5\n2027-03-01,5\n", // February missing

@@ -67,7 +67,11 @@ func growthCurve(w *Workload, start time.Time) (curve, error) {
 		return c, nil
 	}
 	r := 1 + g.MonthlyPercent/100
-	for m := range g.Months {
+	n := g.Months
+	if n == 0 {
+		n = DefaultMonths
+	}
+	for m := range n {
 		c.labels = append(c.labels, c.start.AddDate(0, m, 0).Format(monthLayout))
 		c.players = append(c.players, w.Players*math.Pow(r, float64(m)))
 	}

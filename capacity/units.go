@@ -74,9 +74,6 @@ func (b *Bytes) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// MarshalYAML writes the size back in bytes.
-func (b Bytes) MarshalYAML() (any, error) { return float64(b), nil }
-
 func formatBytes(v float64) string {
 	// A whole number of binary units that is not one of decimal units
 	// (a Keyspaces unit of 1 KiB, an EBS volume of 16 TiB) reads as such.

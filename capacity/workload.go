@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -103,7 +102,9 @@ const (
 // for Months months, or as the daily players of a CSV file.
 type Growth struct {
 	MonthlyPercent float64 `yaml:"monthly_percent" json:"monthly_percent"`
-	Months         int     `yaml:"months" json:"months"`
+	// Months is how many months to plan; 0: DefaultMonths, or with a CSV
+	// every month it has.
+	Months int `yaml:"months" json:"months"`
 	// PlayersCSV names a file of date,players rows (a day each); the rates
 	// of a month scale with its mean over Workload.Players.
 	PlayersCSV string `yaml:"players_csv,omitempty" json:"players_csv,omitempty"`
@@ -216,6 +217,8 @@ const (
 	// DefaultPlayers is the daily players the seed's rates are taken for
 	// when a workload does not say (it sizes Redis only).
 	DefaultPlayers = 100_000
+	// DefaultMonths is a year.
+	DefaultMonths = 12
 )
 
 // DefaultKind is the seed's single kind of data: 1,000 writes/s of 1 KB and
@@ -247,7 +250,7 @@ func DefaultWorkload() Workload {
 	return Workload{
 		Name: "seed", Regions: 1, Replication: 3, Players: DefaultPlayers, PeakFactor: 1,
 		Kinds:    []Kind{DefaultKind()},
-		Growth:   Growth{Months: 12},
+		Growth:   Growth{},
 		Sessions: Sessions{PerPlayer: 1, SessionSize: 512, HotSize: 2000},
 		Archive:  ArchiveModel{Ratio: 0.3, ObjectSize: 128e6},
 		Deployment: Deployment{
@@ -369,8 +372,8 @@ func (w *Workload) Validate() error {
 		}
 	}
 	g := w.Growth
-	if g.PlayersCSV == "" && g.Months < 1 {
-		v.Add("growth.months", "must be at least 1, not %d", g.Months)
+	if g.Months < 0 {
+		v.Add("growth.months", "must not be negative, not %d", g.Months)
 	}
 	if g.MonthlyPercent <= -100 {
 		v.Add("growth.monthly_percent", "must be more than -100, not %g", g.MonthlyPercent)
@@ -438,13 +441,4 @@ func quorum(c Consistency, rf int) int {
 		return 1
 	}
 	return rf/2 + 1
-}
-
-// kindNames lists the kinds' names, for messages.
-func kindNames(ks []Kind) string {
-	names := make([]string, len(ks))
-	for i, k := range ks {
-		names[i] = k.Name
-	}
-	return strings.Join(names, ", ")
 }

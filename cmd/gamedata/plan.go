@@ -85,7 +85,7 @@ its inputs. The model and its assumptions: docs/capacity.md.`,
 	fs.Float64Var(&c.w.Players, "players", def.Players, "daily players the rates are given for (sizes Redis; scales the rates with --players-csv)")
 	fs.Float64Var(&c.w.PeakFactor, "peak-factor", def.PeakFactor, "the busiest hour's rate over the average")
 	fs.Float64Var(&c.w.Growth.MonthlyPercent, "growth-percent", 0, "growth of the rates each month, in percent")
-	fs.IntVar(&c.w.Growth.Months, "months", def.Growth.Months, "months to plan")
+	fs.IntVar(&c.w.Growth.Months, "months", 0, "months to plan; 0: 12, or with --players-csv every month of the file")
 	fs.StringVar(&c.w.Growth.PlayersCSV, "players-csv", "", "CSV of date,players (expected daily players) that sets the growth instead")
 	fs.StringVar(&c.w.Deployment.CassandraInstance, "instance", def.Deployment.CassandraInstance, "EC2 instance type of the Cassandra nodes (a key of the price file)")
 	fs.Var(newEnum((*string)(&c.w.Deployment.CassandraStorage), "", string(capacity.EBSGP3), string(capacity.InstanceStore)), "storage", "where Cassandra keeps its data; default: the instance's own disks if it has them, else EBS gp3")
