@@ -161,7 +161,7 @@ func (p *Plan) cassandra(mo *Month, d demand, b *bill) {
 	b.add("cassandra_ec2.instances", GroupCassandraEC2, "EC2 instances", float64(cm.Nodes)*p.inst.Hourly*pr.HoursPerMonth,
 		"%d nodes × $%g/h × %g h", cm.Nodes, p.inst.Hourly, pr.HoursPerMonth)
 	if p.Storage == EBSGP3 {
-		cm.VolumeGB = math.Ceil(pr.gb(d.disk/float64(n)) - 1e-9)
+		cm.VolumeGB = ceil(pr.gb(d.disk / float64(n)))
 		cm.EBSGB = cm.VolumeGB * float64(cm.Nodes)
 		extra := math.Max(0, s.EBSIOPS-pr.EBS.FreeIOPS)*pr.EBS.IOPSMonth + math.Max(0, s.EBSThroughput-pr.EBS.FreeMBps)*pr.EBS.MBpsMonth
 		p.step(m, "EBS gp3 per node", num(cm.VolumeGB)+" GB", "⌈%s per region / %d nodes / %s B⌉", formatBytes(d.disk), n, num(pr.BilledGB))
@@ -208,7 +208,7 @@ func (p *Plan) opensearch(mo *Month, d demand, search SearchInstance, b *bill) {
 		om.StoragePerRegion = d.docs * float64(1+s.OpenSearchReplicas) * s.OpenSearchOverhead
 		om.NodesPerRegion = max(s.OpenSearchMinNodes, int(ceil(om.StoragePerRegion/float64(search.MaxStorage))))
 		om.Nodes = om.NodesPerRegion * w.Regions
-		om.EBSGB = math.Ceil(pr.gb(om.StoragePerRegion/float64(om.NodesPerRegion))-1e-9) * float64(om.Nodes)
+		om.EBSGB = ceil(pr.gb(om.StoragePerRegion/float64(om.NodesPerRegion))) * float64(om.Nodes)
 		p.step(m, "OpenSearch storage per region", formatBytes(om.StoragePerRegion), "%s of documents × (1 + %d replicas) × %g", formatBytes(d.docs), s.OpenSearchReplicas, s.OpenSearchOverhead)
 		p.step(m, "OpenSearch nodes per region", fmt.Sprint(om.NodesPerRegion), "the more of %d and ⌈%s / %s a node⌉", s.OpenSearchMinNodes, formatBytes(om.StoragePerRegion), search.MaxStorage)
 	} else {

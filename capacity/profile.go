@@ -26,6 +26,11 @@ type NodeProfile struct {
 // run measured a failing node, not a saturated one.
 const maxBenchErrorShare = 0.01
 
+// parallelRuns is how close to parallel (relative to the product of their
+// lengths) two runs' points may be before their fit is refused: they then
+// measured the same mix, which says nothing of W and R apart.
+const parallelRuns = 1e-9
+
 // BenchRun is one gamedata bench --json output.
 type BenchRun struct {
 	Path   string
@@ -111,7 +116,7 @@ func ProfileFromBench(runs ...BenchRun) (NodeProfile, error) {
 		sww, swr, srr, sw, sr = sww+p.w*p.w, swr+p.w*p.r, srr+p.r*p.r, sw+p.w, sr+p.r
 	}
 	det := sww*srr - swr*swr
-	if math.Abs(det) <= 1e-9*sww*srr {
+	if math.Abs(det) <= parallelRuns*sww*srr {
 		return NodeProfile{}, gamedata.Invalid("bench file", "the runs have the same mix of writes and reads: give one of writes only and one of reads only")
 	}
 	x := (sw*srr - sr*swr) / det
