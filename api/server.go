@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -206,6 +207,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := requestID(r)
 	w.Header().Set("X-Request-Id", id)
+	// No answer is to be read as another type than it says, and none of
+	// /v1 (players' data, session tokens) is to be kept by a cache.
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if strings.HasPrefix(r.URL.Path, "/v1/") {
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 	rec := &statusRecorder{ResponseWriter: w}
 	h, pattern := s.mux.Handler(r)
@@ -223,7 +230,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.observe(r, routeOf(pattern), rec, start)
 	}()
-	if pattern == "" {
+	if pattern == "" || unclean(r.URL.Path) {
 		s.unmatched(rec, r, h)
 		return
 	}
@@ -231,19 +238,39 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // unmatched answers a request that no route takes (404, 405) with a
-// problem, instead of the mux's plain text; redirects pass unchanged.
+// problem, instead of the mux's plain text or redirect.
 func (s *Server) unmatched(w http.ResponseWriter, r *http.Request, h http.Handler) {
 	probe := &headerProbe{header: http.Header{}}
 	h.ServeHTTP(probe, r)
-	switch probe.status {
-	case http.StatusNotFound:
+	switch {
+	case unclean(r.URL.Path):
+		// The mux would redirect a path that is not clean ("//v1/players",
+		// "/v1/players/.."): no endpoint has such a path, and following a
+		// redirect would send a write somewhere the caller did not name.
+		writeProblem(w, newProblem(http.StatusNotFound, "no such endpoint: the path has an empty, '.' or '..' segment; see /docs"))
+	case probe.status == http.StatusNotFound:
 		writeProblem(w, newProblem(http.StatusNotFound, "no such endpoint: see /docs"))
-	case http.StatusMethodNotAllowed:
+	case probe.status == http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", probe.header.Get("Allow"))
 		writeProblem(w, newProblem(http.StatusMethodNotAllowed, r.Method+" is not allowed here; allowed: "+probe.header.Get("Allow")))
 	default:
-		h.ServeHTTP(w, r)
+		writeProblem(w, newProblem(http.StatusNotFound, "no such endpoint: see /docs"))
 	}
+}
+
+// unclean reports whether p has an empty, "." or ".." segment: a path the
+// mux would redirect to its clean form.
+func unclean(p string) bool {
+	if p == "" || p[0] != '/' {
+		return true
+	}
+	segs := strings.Split(p[1:], "/")
+	for i, seg := range segs {
+		if seg == "." || seg == ".." || (seg == "" && i < len(segs)-1) {
+			return true
+		}
+	}
+	return false
 }
 
 // headerProbe records what a handler would answer, without the body.

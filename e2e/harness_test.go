@@ -99,7 +99,9 @@ func newHarness(t *testing.T, newBackend func(*testing.T, gamedata.Clock) gameda
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Listener = api.Listener(hs.Listener)
+	hs.Start()
 	t.Cleanup(hs.Close)
 	h := &harness{t: t, clock: clock, store: store, url: hs.URL}
 	h.anon = h.client("")

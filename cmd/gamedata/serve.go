@@ -242,6 +242,8 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return fmt.Errorf("listen on --addr: %w", err)
 	}
+	// net/http's own error answers become problem+json there.
+	ln = api.Listener(ln)
 	counted := &countingHandler{next: handler}
 	srv := &http.Server{
 		Handler:           counted,
