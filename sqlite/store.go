@@ -11,7 +11,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -97,6 +99,39 @@ func (s *Store) Backend() gamedata.Backend {
 	return gamedata.Backend{Store: s, Feed: s, FeedAdmin: s, Searcher: s, Lister: s, Purger: s, History: s, Leaser: s, Social: s}
 }
 
+// privateMode is the mode of a new database file: it holds password hashes
+// and players' data. SQLite gives its -wal and -shm files the same mode.
+const privateMode = 0o600
+
+// private creates the database file at path with privateMode if it does not
+// exist, and takes away what others may do with an existing one and its
+// -wal and -shm files (a file of an older version was 0644); the group's
+// rights, which an operator may have chosen, stay.
+func private(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, privateMode)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return err
+		}
+		if m := fi.Mode().Perm(); m&0o007 != 0 {
+			if err := os.Chmod(p, m&^0o007); err != nil {
+				return fmt.Errorf("take the rights of others from %s: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
 // Open opens (creating if needed) the database at cfg.Path, brings its schema
 // up to date and prepares every statement.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
@@ -114,6 +149,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	abs, err := filepath.Abs(cfg.Path)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: path %q: %w", cfg.Path, err)
+	}
+	if err := private(abs); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	s := &Store{clock: cfg.Clock, feedRetention: cfg.FeedRetention, historyRetention: cfg.HistoryRetention,
 		maxFriends: cfg.MaxFriends, prepared: map[*sql.Stmt]string{}}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -426,4 +427,33 @@ func TestSocialConformance(t *testing.T) {
 		t.Cleanup(func() { _ = s.Close() })
 		return s.Backend()
 	})
+}
+
+// TestFilesAreNotReadableByOthers: the database holds password hashes; its
+// files are the owner's only, new or made 0644 by an older version.
+func TestFilesAreNotReadableByOthers(t *testing.T) {
+	dir := t.TempDir()
+	fresh := filepath.Join(dir, "fresh.db")
+	old := filepath.Join(dir, "old.db")
+	if err := os.WriteFile(old, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(old, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	for path, want := range map[string]os.FileMode{fresh: 0o600, old: 0o640} {
+		s := openTest(t, path, nil)
+		if err := s.PutMeta(t.Context(), gamedata.MetaDoc{Key: "k", Value: []byte(`{}`), UpdatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m := fi.Mode().Perm(); m != want {
+				t.Errorf("%s: mode %o, want %o", filepath.Base(p), m, want)
+			}
+		}
+	}
 }
