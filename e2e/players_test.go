@@ -221,3 +221,29 @@ func TestServerKeys(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestLookAlikeNamesCannotRegister: a full-width copy of a name, or its
+// decomposed accents, is the same name (409); a Latin name with a Cyrillic
+// letter is refused (400).
+func TestLookAlikeNamesCannotRegister(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		name := h.name("ecole")
+		wide := []rune{}
+		for _, r := range name {
+			wide = append(wide, r+0xFEE0) // the full-width form of an ASCII character
+		}
+		register := func(n string) answer {
+			return h.raw("POST", "/v1/players", "", "application/json", jsonBody(t, map[string]string{"name": n, "password": "correct-horse"}))
+		}
+		if a := register("é" + name); a.status != http.StatusCreated {
+			t.Fatalf("register é%s: %d %s", name, a.status, a.body)
+		}
+		register("e\u0301"+name).problem(t, http.StatusConflict)
+		register("é"+string(wide)).problem(t, http.StatusConflict)
+		register("\u0430" + name).fields(t, "name") // Cyrillic a
+		// The decomposed spelling finds the player too.
+		if a := h.raw("GET", "/v1/players/e\u0301"+name, adminKey, "", nil); a.status != http.StatusOK {
+			t.Errorf("GET by the decomposed name: %d %s", a.status, a.body)
+		}
+	})
+}
