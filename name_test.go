@@ -9,8 +9,8 @@ import (
 // gives one key, so the second registration is a conflict.
 func TestLookAlikeNamesAreOneName(t *testing.T) {
 	for _, pair := range [][2]string{
-		{"alice", "ａｌｉｃｅ"},        // full-width
-		{"Alice", "ＡＬＩＣＥ"},        // full-width capitals
+		{"alice", "ａｌｉｃｅ"},       // full-width
+		{"Alice", "ＡＬＩＣＥ"},       // full-width capitals
 		{"école", "e\u0301cole"}, // precomposed and decomposed
 		{"Straße", "STRASSE"},    // as before PRECIS
 		{"ｶﾀｶﾅ", "カタカナ"},         // half-width katakana

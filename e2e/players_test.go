@@ -240,7 +240,7 @@ func TestLookAlikeNamesCannotRegister(t *testing.T) {
 		}
 		register("e\u0301"+name).problem(t, http.StatusConflict)
 		register("é"+string(wide)).problem(t, http.StatusConflict)
-		register("\u0430" + name).fields(t, "name") // Cyrillic a
+		register("\u0430"+name).fields(t, "name") // Cyrillic a
 		// The decomposed spelling finds the player too.
 		if a := h.raw("GET", "/v1/players/e\u0301"+name, adminKey, "", nil); a.status != http.StatusOK {
 			t.Errorf("GET by the decomposed name: %d %s", a.status, a.body)
