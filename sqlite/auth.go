@@ -29,7 +29,7 @@ func (s *Store) prepareAuth(p *preparer) {
 
 // CreateSession stores a session until its ExpiresAt.
 func (s *Store) CreateSession(ctx context.Context, ses gamedata.Session) error {
-	return s.write(ctx, "create session", func(tx *sql.Tx) error {
+	return s.write(ctx, "create session", func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.StmtContext(ctx, s.insertSession).ExecContext(ctx,
 			sql.Named("hash", ses.TokenHash), sql.Named("player_id", blob(ses.PlayerID)),
 			sql.Named("player_name", ses.PlayerName), sql.Named("created", nanos(ses.CreatedAt)),
@@ -52,7 +52,7 @@ func (s *Store) GetSession(ctx context.Context, tokenHash string) (gamedata.Sess
 // DeleteSession ends a session at once. Deleting an unknown one is no
 // error: the caller wanted it gone, and it is.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
-	return s.write(ctx, "delete session", func(tx *sql.Tx) error {
+	return s.write(ctx, "delete session", func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.StmtContext(ctx, s.deleteSession).ExecContext(ctx, sql.Named("hash", tokenHash))
 		return err
 	})
@@ -60,7 +60,7 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 
 // CreateAPIKey stores a server key.
 func (s *Store) CreateAPIKey(ctx context.Context, k gamedata.APIKey) error {
-	return s.write(ctx, "create api key "+k.Name, func(tx *sql.Tx) error {
+	return s.write(ctx, "create api key "+k.Name, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.StmtContext(ctx, s.insertAPIKey).ExecContext(ctx,
 			sql.Named("id", blob(k.ID)), sql.Named("name", k.Name), sql.Named("prefix", k.Prefix),
 			sql.Named("hash", k.Hash), sql.Named("created", nanos(k.CreatedAt)))
@@ -113,7 +113,7 @@ func (s *Store) ListAPIKeys(ctx context.Context) ([]gamedata.APIKey, error) {
 
 // RevokeAPIKey marks a key revoked at at.
 func (s *Store) RevokeAPIKey(ctx context.Context, id uuid.UUID, at time.Time) error {
-	return s.write(ctx, "revoke api key "+id.String(), func(tx *sql.Tx) error {
+	return s.write(ctx, "revoke api key "+id.String(), func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, s.revokeAPIKey).ExecContext(ctx, sql.Named("id", blob(id)), sql.Named("at", nanos(at)))
 		if err != nil {
 			return err

@@ -35,7 +35,7 @@ func (s *Store) AppendEvents(ctx context.Context, events []gamedata.Event) error
 		return nil
 	}
 	now := s.now()
-	return s.write(ctx, "append events", func(tx *sql.Tx) error {
+	return s.write(ctx, "append events", func(ctx context.Context, tx *sql.Tx) error {
 		insert := tx.StmtContext(ctx, s.insertEvent)
 		for _, e := range events {
 			data := sql.Named("data", nil)

@@ -152,7 +152,7 @@ func (s *Store) position(ctx context.Context, op, consumer string, register bool
 	case !register:
 		return 0, nil
 	}
-	err := s.write(ctx, op+": register the consumer", func(tx *sql.Tx) error {
+	err := s.write(ctx, op+": register the consumer", func(ctx context.Context, tx *sql.Tx) error {
 		return tx.StmtContext(ctx, s.registerConsumer).QueryRowContext(ctx, name, s.now()).Scan(&seq)
 	})
 	return seq, err
@@ -207,7 +207,7 @@ func (s *Store) CommitChanges(ctx context.Context, consumer, cursor string) erro
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-	err = s.write(ctx, op, func(tx *sql.Tx) error {
+	err = s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		var last int64
 		if err := tx.StmtContext(ctx, s.lastSeq).QueryRowContext(ctx).Scan(&last); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -296,7 +296,7 @@ func (s *Store) DropFeedConsumer(ctx context.Context, consumer string) error {
 	if err := checkConsumer(consumer); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, s.dropConsumer).ExecContext(ctx, sql.Named("consumer", consumer))
 		if err != nil {
 			return err

@@ -179,7 +179,7 @@ func (s *Store) EventsStored(ctx context.Context, d gamedata.Day, fn func(gameda
 // unless another owner holds it unexpired.
 func (s *Store) AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
 	var got bool
-	err := s.write(ctx, "acquire lease "+name, func(tx *sql.Tx) error {
+	err := s.write(ctx, "acquire lease "+name, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, s.history.acquireLease).ExecContext(ctx, sql.Named("name", name),
 			sql.Named("owner", owner), sql.Named("expires", nanos(s.clock.Now().Add(ttl))), s.now())
 		if err != nil {
@@ -194,7 +194,7 @@ func (s *Store) AcquireLease(ctx context.Context, name, owner string, ttl time.D
 
 // ReleaseLease gives up the lease name if owner holds it.
 func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
-	return s.write(ctx, "release lease "+name, func(tx *sql.Tx) error {
+	return s.write(ctx, "release lease "+name, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.StmtContext(ctx, s.history.releaseLease).ExecContext(ctx, sql.Named("name", name), sql.Named("owner", owner))
 		return err
 	})

@@ -51,7 +51,7 @@ func messageCursor(m gamedata.Message) cursor { return cursor{at: nanos(m.Create
 func (s *Store) SendMessage(ctx context.Context, m gamedata.Message) error {
 	lo, hi := pair(m.From, m.To)
 	sender := gamedata.NameKey(m.From)
-	return s.write(ctx, "send message from "+m.From+" to "+m.To, func(tx *sql.Tx) error {
+	return s.write(ctx, "send message from "+m.From+" to "+m.To, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, s.insertMessage).ExecContext(ctx, sql.Named("id", blob(m.ID)),
 			sql.Named("sender_key", sender), sql.Named("receiver_key", gamedata.NameKey(m.To)),
 			lo, hi, sql.Named("sender", m.From), sql.Named("receiver", m.To), sql.Named("text", m.Text),

@@ -15,7 +15,7 @@ func (s *Store) prepareMeta(p *preparer) {
 
 // PutMeta stores d, replacing the document under its key.
 func (s *Store) PutMeta(ctx context.Context, d gamedata.MetaDoc) error {
-	return s.write(ctx, "put meta "+d.Key, func(tx *sql.Tx) error {
+	return s.write(ctx, "put meta "+d.Key, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.StmtContext(ctx, s.putMeta).ExecContext(ctx,
 			sql.Named("key", d.Key), sql.Named("value", string(d.Value)), sql.Named("updated", nanos(d.UpdatedAt)))
 		return err

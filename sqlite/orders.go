@@ -52,7 +52,7 @@ func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKe
 		idem.Value = idempotencyKey
 	}
 	stored, created := o, true
-	err := s.write(ctx, "create order for "+o.UserName, func(tx *sql.Tx) error {
+	err := s.write(ctx, "create order for "+o.UserName, func(ctx context.Context, tx *sql.Tx) error {
 		if idempotencyKey != "" {
 			first, err := scanOrder(tx.StmtContext(ctx, s.orderByKey).QueryRowContext(ctx, user, idem))
 			if err == nil {
@@ -99,7 +99,7 @@ func (s *Store) ListOrders(ctx context.Context, user string, p gamedata.PageRequ
 func (s *Store) PayOrder(ctx context.Context, user string, id uuid.UUID, at time.Time) (gamedata.Order, error) {
 	key := sql.Named("user", gamedata.NameKey(user))
 	var o gamedata.Order
-	err := s.write(ctx, "pay order "+id.String()+" of "+user, func(tx *sql.Tx) (err error) {
+	err := s.write(ctx, "pay order "+id.String()+" of "+user, func(ctx context.Context, tx *sql.Tx) (err error) {
 		o, err = scanOrder(tx.StmtContext(ctx, s.payOrder).QueryRowContext(ctx, key, sql.Named("id", blob(id)),
 			sql.Named("at", nanos(at)), sql.Named("paid", string(gamedata.OrderPaid)),
 			sql.Named("unpaid", string(gamedata.OrderUnpaid))))

@@ -38,7 +38,7 @@ func scanPlayer(sc scanner) (p gamedata.Player, err error) {
 // taken name ErrConflict.
 func (s *Store) CreatePlayer(ctx context.Context, p gamedata.Player) error {
 	key := gamedata.NameKey(p.Name)
-	return s.write(ctx, "create player "+p.Name, func(tx *sql.Tx) error {
+	return s.write(ctx, "create player "+p.Name, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.StmtContext(ctx, s.insertPlayer).ExecContext(ctx,
 			sql.Named("key", key), sql.Named("id", blob(p.ID)), sql.Named("name", p.Name),
 			sql.Named("email", p.Email), sql.Named("email_key", emailKey(p.Email)), sql.Named("phone", p.Phone), sql.Named("age", p.Age),
@@ -72,7 +72,7 @@ func (s *Store) UpdatePlayer(ctx context.Context, name string, u gamedata.Player
 	if u.Email != nil {
 		mailKey.Value = emailKey(*u.Email)
 	}
-	err := s.write(ctx, "update player "+name, func(tx *sql.Tx) (err error) {
+	err := s.write(ctx, "update player "+name, func(ctx context.Context, tx *sql.Tx) (err error) {
 		p, err = scanPlayer(tx.StmtContext(ctx, s.updatePlayer).QueryRowContext(ctx,
 			sql.Named("key", key), sql.Named("email", u.Email), mailKey, sql.Named("phone", u.Phone),
 			sql.Named("age", u.Age), sql.Named("hash", u.PasswordHash), sql.Named("updated", nanos(u.UpdatedAt))))

@@ -41,7 +41,7 @@ func (s *Store) AddFriend(ctx context.Context, a, b string, at time.Time) error 
 	}
 	ka, kb := gamedata.NameKey(a), gamedata.NameKey(b)
 	id := blob(gamedata.NewID(at))
-	return s.write(ctx, "befriend "+a+" and "+b, func(tx *sql.Tx) error {
+	return s.write(ctx, "befriend "+a+" and "+b, func(ctx context.Context, tx *sql.Tx) error {
 		names := [2]string{}
 		for i, k := range [2]string{ka, kb} {
 			err := tx.StmtContext(ctx, s.playerName).QueryRowContext(ctx, sql.Named("key", k)).Scan(&names[i])
@@ -85,7 +85,7 @@ func (s *Store) AddFriend(ctx context.Context, a, b string, at time.Time) error 
 // that existed.
 func (s *Store) RemoveFriend(ctx context.Context, a, b string) error {
 	ka, kb := gamedata.NameKey(a), gamedata.NameKey(b)
-	return s.write(ctx, "unfriend "+a+" and "+b, func(tx *sql.Tx) error {
+	return s.write(ctx, "unfriend "+a+" and "+b, func(ctx context.Context, tx *sql.Tx) error {
 		for _, side := range [2][2]string{{ka, kb}, {kb, ka}} {
 			res, err := tx.StmtContext(ctx, s.deleteFriend).ExecContext(ctx, sql.Named("key", side[0]), sql.Named("friend_key", side[1]))
 			if err != nil {
@@ -137,7 +137,7 @@ func (s *Store) SetInterests(ctx context.Context, player string, tags []string, 
 	if err != nil {
 		return fmt.Errorf("sqlite: encode tags: %w", err)
 	}
-	return s.write(ctx, "set interests of "+player, func(tx *sql.Tx) error {
+	return s.write(ctx, "set interests of "+player, func(ctx context.Context, tx *sql.Tx) error {
 		var name string
 		if err := tx.StmtContext(ctx, s.playerName).QueryRowContext(ctx, sql.Named("key", key)).Scan(&name); err != nil {
 			return err // no row: ErrNotFound

@@ -2,8 +2,9 @@
 // over one SQLite file, through the pure-Go driver modernc.org/sqlite.
 //
 // Writes go through a single connection (SQLite allows one writer at a
-// time, and queueing in Go is cheaper than spinning on SQLITE_BUSY); reads
-// use a separate pool, so in WAL mode they never wait for a write.
+// time, and queueing in Go is cheaper than spinning on SQLITE_BUSY), where
+// concurrent writes are committed in groups (commit.go); reads use a
+// separate pool, so in WAL mode they never wait for a write.
 package sqlite
 
 import (
@@ -36,7 +37,8 @@ type Config struct {
 	// keeps every committed write across a crash or restart of the process
 	// and never corrupts the file; only a power loss or OS crash may roll
 	// back the last commits. FULL syncs the WAL at every commit and survives
-	// those too, at the price of an fsync per write.
+	// those too, at the price of an fsync per commit (one for each group of
+	// concurrent writes: see commit.go).
 	Synchronous string
 	// FeedRetention is how long change records are kept while no consumer
 	// reads the change feed; zero means DefaultFeedRetention.
@@ -62,6 +64,8 @@ type Store struct {
 	historyRetention time.Duration
 	maxFriends       int
 	closed           atomic.Bool
+	commits          *committer    // every write of a request (commit.go)
+	stopCommits      chan struct{} // closed by Close
 	// prepared holds every prepared statement, with its SQL; Close closes them.
 	prepared map[*sql.Stmt]string
 
@@ -199,6 +203,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = s.Close() // the prepare error is the one to report
 		return nil, s.fail("prepare statements", err)
 	}
+	s.stopCommits = make(chan struct{})
+	go s.commits.run(s.stopCommits)
 	return s, nil
 }
 
@@ -253,6 +259,7 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	s.prepareHistory(p)
 	s.prepareSocial(p)
 	s.ping = p.read(`PRAGMA user_version`)
+	s.commits = newCommitter(s, p)
 	return p.err
 }
 
@@ -260,6 +267,9 @@ func (s *Store) prepareAll(ctx context.Context) error {
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
+	}
+	if s.stopCommits != nil {
+		s.commits.close(s.stopCommits) // the writes queued are committed first
 	}
 	for st := range s.prepared {
 		_ = st.Close() // closing the databases below reports what matters
@@ -281,26 +291,6 @@ func (s *Store) Ping(ctx context.Context) error {
 	var version int
 	if err := s.ping.QueryRowContext(ctx).Scan(&version); err != nil {
 		return s.fail("ping", err)
-	}
-	return nil
-}
-
-// write runs fn in one transaction on the writer connection (BEGIN
-// IMMEDIATE: it holds the write lock from the start, so it never fails
-// half way for want of it). Everything fn writes is stored, or nothing.
-// Rows that must be written together with others (a change record with its
-// row) belong in the same fn.
-func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return s.fail(op, err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback() // fn's error is the one to report; rollback of a failed tx adds nothing
-		return s.fail(op, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.fail(op, err)
 	}
 	return nil
 }

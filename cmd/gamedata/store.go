@@ -33,7 +33,7 @@ func (c *storeConfig) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", "./gamedata-data",
 		"folder of the SQLite database and admin.key; created with mode 0700 when missing")
 	fs.Var(newEnum(&c.SQLiteSynchronous, "normal", "normal", "full"), "sqlite-synchronous",
-		"SQLite durability: normal keeps every commit across a restart or crash of the process; full also across a power loss, at an fsync per write")
+		"SQLite durability: normal keeps every commit across a restart or crash of the process; full also across a power loss, at an fsync per commit (concurrent writes share one)")
 	c.Cassandra.addFlags(fs)
 	c.Feed.addFlags(fs)
 }
