@@ -21,6 +21,10 @@ type Backend struct {
 	Lister PlayerLister
 	// Social keeps the friendship graph and interests (every store).
 	Social SocialStore
+	// Recs keeps the built recommendations; RecsSource scans what they
+	// are built from (every store).
+	Recs       RecsStore
+	RecsSource RecsSource
 	// Purger deletes rows past their retention, for a store whose rows do
 	// not expire by themselves (SQLite; Cassandra's expire by TTL).
 	Purger Purger

@@ -108,6 +108,12 @@ var migrations = []migration{
 			"friend text, since timestamp, id timeuuid"},
 		{name: "interests", key: "(player_key)", columns: "player_key text, tags list<text>, updated timestamp"},
 	}},
+	{"the built recommendations: one row per player and kind; the build's state", []table{
+		{name: "recommendations", key: "(player_key), kind", columns: "player_key text, kind text, items text, " +
+			"generated timestamp"},
+		{name: "recs_build", key: "(name)", columns: "name text, started timestamp, after text, done int, " +
+			"finished timestamp"},
+	}},
 }
 
 // Columns shared by tables: of an order (after its keys), of a message

@@ -475,3 +475,9 @@ func TestSocialConformance(t *testing.T) {
 		return open(t, cfg).Backend()
 	})
 }
+
+func TestRecsConformance(t *testing.T) {
+	storetest.RunRecs(t, func(t *testing.T, clock gamedata.Clock) gamedata.Backend {
+		return openShared(t, clock).Backend()
+	})
+}

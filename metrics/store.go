@@ -155,6 +155,8 @@ func (m *StoreMetrics) Instrument(backend string, b gamedata.Backend) gamedata.B
 	b.History = measured(b.History, func(h gamedata.HistoryReader) gamedata.HistoryReader { return m.History(backend, h) })
 	b.Leaser = measured(b.Leaser, func(l gamedata.Leaser) gamedata.Leaser { return m.Leaser(backend, l) })
 	b.Social = measured(b.Social, func(g gamedata.SocialStore) gamedata.SocialStore { return m.Social(backend, g) })
+	b.Recs = measured(b.Recs, func(r gamedata.RecsStore) gamedata.RecsStore { return m.Recs(backend, r) })
+	b.RecsSource = measured(b.RecsSource, func(s gamedata.RecsSource) gamedata.RecsSource { return m.RecsSource(backend, s) })
 	return b
 }
 
@@ -563,4 +565,73 @@ func (g *Social) SetInterests(ctx context.Context, player string, tags []string,
 // GetInterests measures the social store's GetInterests.
 func (g *Social) GetInterests(ctx context.Context, player string) (gamedata.Interests, error) {
 	return call(g.getTags, func() (gamedata.Interests, error) { return g.inner.GetInterests(ctx, player) })
+}
+
+// Recs measures a gamedata.RecsStore.
+type Recs struct {
+	inner                         gamedata.RecsStore
+	put, get, getBuild, saveBuild *op
+}
+
+var _ gamedata.RecsStore = (*Recs)(nil)
+
+// Recs returns r measured under backend.
+func (m *StoreMetrics) Recs(backend string, r gamedata.RecsStore) *Recs {
+	return &Recs{inner: r, put: m.op(backend, "put_recs"), get: m.op(backend, "get_recs"),
+		getBuild: m.op(backend, "recs_build"), saveBuild: m.op(backend, "save_recs_build")}
+}
+
+// PutRecs measures the store's PutRecs.
+func (r *Recs) PutRecs(ctx context.Context, sets []gamedata.RecSet) error {
+	return exec(r.put, func() error { return r.inner.PutRecs(ctx, sets) })
+}
+
+// GetRecs measures the store's GetRecs.
+func (r *Recs) GetRecs(ctx context.Context, player string, kind gamedata.RecKind) (gamedata.RecSet, error) {
+	return call(r.get, func() (gamedata.RecSet, error) { return r.inner.GetRecs(ctx, player, kind) })
+}
+
+// RecsBuild measures the store's RecsBuild.
+func (r *Recs) RecsBuild(ctx context.Context) (gamedata.RecsBuild, error) {
+	return call(r.getBuild, func() (gamedata.RecsBuild, error) { return r.inner.RecsBuild(ctx) })
+}
+
+// SaveRecsBuild measures the store's SaveRecsBuild.
+func (r *Recs) SaveRecsBuild(ctx context.Context, b gamedata.RecsBuild) error {
+	return exec(r.saveBuild, func() error { return r.inner.SaveRecsBuild(ctx, b) })
+}
+
+// RecsSource measures a gamedata.RecsSource: a scan is one call, however
+// many rows it gives.
+type RecsSource struct {
+	inner                             gamedata.RecsSource
+	orders, plays, friends, interests *op
+}
+
+var _ gamedata.RecsSource = (*RecsSource)(nil)
+
+// RecsSource returns s measured under backend.
+func (m *StoreMetrics) RecsSource(backend string, s gamedata.RecsSource) *RecsSource {
+	return &RecsSource{inner: s, orders: m.op(backend, "scan_paid_orders"), plays: m.op(backend, "scan_plays"),
+		friends: m.op(backend, "scan_friendships"), interests: m.op(backend, "scan_interests")}
+}
+
+// ScanPaidOrders measures the source's ScanPaidOrders.
+func (s *RecsSource) ScanPaidOrders(ctx context.Context, fn func(gamedata.PaidOrderRow) error) error {
+	return exec(s.orders, func() error { return s.inner.ScanPaidOrders(ctx, fn) })
+}
+
+// ScanPlays measures the source's ScanPlays.
+func (s *RecsSource) ScanPlays(ctx context.Context, fn func(gamedata.PlayRow) error) error {
+	return exec(s.plays, func() error { return s.inner.ScanPlays(ctx, fn) })
+}
+
+// ScanFriendships measures the source's ScanFriendships.
+func (s *RecsSource) ScanFriendships(ctx context.Context, fn func(gamedata.FriendshipRow) error) error {
+	return exec(s.friends, func() error { return s.inner.ScanFriendships(ctx, fn) })
+}
+
+// ScanInterests measures the source's ScanInterests.
+func (s *RecsSource) ScanInterests(ctx context.Context, fn func(gamedata.InterestRow) error) error {
+	return exec(s.interests, func() error { return s.inner.ScanInterests(ctx, fn) })
 }

@@ -205,6 +205,25 @@ CREATE TABLE interests (
 	updated    INTEGER NOT NULL
 ) STRICT;
 `,
+	// 7: the built recommendations (see recs.go): one row per player and
+	// kind, the suggestions as JSON; and the build's state, one row.
+	`
+CREATE TABLE recommendations (
+	player_key TEXT    NOT NULL,
+	kind       TEXT    NOT NULL,
+	items      TEXT    NOT NULL,
+	generated  INTEGER NOT NULL,
+	PRIMARY KEY (player_key, kind)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE recs_build (
+	id       INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+	started  INTEGER NOT NULL,
+	after    TEXT    NOT NULL,
+	done     INTEGER NOT NULL,
+	finished INTEGER
+) STRICT;
+`,
 }
 
 // foldFunc is the SQL function that lowercases as emailKey does, for the

@@ -79,6 +79,8 @@ type Store struct {
 	putMeta, getMeta                                                     *sql.Stmt
 	playerName, isFriend, countFriendsW, countFriends                    *sql.Stmt
 	insertFriend, deleteFriend, listFriends, putInterests, getInterests  *sql.Stmt
+	putRecs, getRecs, getRecsBuild, putRecsBuild                         *sql.Stmt
+	scanPaid, scanPlays, scanFriends, scanInterests                      *sql.Stmt
 	ping                                                                 *sql.Stmt
 	purge                                                                []*sql.Stmt
 
@@ -100,7 +102,8 @@ var _ gamedata.Store = (*Store)(nil)
 // Backend is what the SQLite store offers: everything, search and the purge
 // of expired rows included (see docs/architecture.md).
 func (s *Store) Backend() gamedata.Backend {
-	return gamedata.Backend{Store: s, Feed: s, FeedAdmin: s, Searcher: s, Lister: s, Purger: s, History: s, Leaser: s, Social: s}
+	return gamedata.Backend{Store: s, Feed: s, FeedAdmin: s, Searcher: s, Lister: s, Purger: s, History: s, Leaser: s, Social: s,
+		Recs: s, RecsSource: s}
 }
 
 // privateMode is the mode of a new database file: it holds password hashes
@@ -258,6 +261,7 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	s.prepareSearch(p)
 	s.prepareHistory(p)
 	s.prepareSocial(p)
+	s.prepareRecs(p)
 	s.ping = p.read(`PRAGMA user_version`)
 	s.commits = newCommitter(s, p)
 	return p.err

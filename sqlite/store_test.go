@@ -457,3 +457,9 @@ func TestFilesAreNotReadableByOthers(t *testing.T) {
 		}
 	}
 }
+
+func TestRecsConformance(t *testing.T) {
+	storetest.RunRecs(t, func(t *testing.T, clock gamedata.Clock) gamedata.Backend {
+		return openTest(t, filepath.Join(t.TempDir(), "gamedata.db"), clock).Backend()
+	})
+}
