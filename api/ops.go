@@ -27,6 +27,7 @@ func (s *Server) register() {
 	s.registerMeta()
 	s.registerSearch()
 	s.registerSocial()
+	s.registerRecs()
 }
 
 type statusOut struct {

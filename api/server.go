@@ -33,6 +33,8 @@ type Config struct {
 	Searcher gamedata.Searcher
 	// Social keeps friends and interests; nil: their endpoints answer 503.
 	Social gamedata.SocialStore
+	// Recommender serves recommendations; nil: the endpoint answers 503.
+	Recommender gamedata.Recommender
 	// Clock tells the time of ids, expiries and retention; default the system clock.
 	Clock  gamedata.Clock
 	Logger *slog.Logger
@@ -69,19 +71,20 @@ const (
 
 // Server is the API as an http.Handler.
 type Server struct {
-	store      gamedata.Store
-	searcher   gamedata.Searcher
-	social     gamedata.SocialStore
-	clock      gamedata.Clock
-	log        *slog.Logger
-	limiter    gamedata.RateLimiter
-	ready      map[string]func(context.Context) error
-	optional   map[string]func(context.Context) error
-	retention  time.Duration
-	sessionTTL time.Duration
-	adminHash  *[sha256.Size]byte
-	trustProxy bool
-	passwords  gamedata.PasswordHasher
+	store       gamedata.Store
+	searcher    gamedata.Searcher
+	social      gamedata.SocialStore
+	recommender gamedata.Recommender
+	clock       gamedata.Clock
+	log         *slog.Logger
+	limiter     gamedata.RateLimiter
+	ready       map[string]func(context.Context) error
+	optional    map[string]func(context.Context) error
+	retention   time.Duration
+	sessionTTL  time.Duration
+	adminHash   *[sha256.Size]byte
+	trustProxy  bool
+	passwords   gamedata.PasswordHasher
 	// unmatchable is checked for a login of an unknown name (see login).
 	unmatchable string
 
@@ -98,19 +101,20 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("api: no store")
 	}
 	s := &Server{
-		store:      cfg.Store,
-		searcher:   cfg.Searcher,
-		social:     cfg.Social,
-		clock:      cfg.Clock,
-		log:        cfg.Logger,
-		limiter:    cfg.Limiter,
-		ready:      cfg.Ready,
-		optional:   cfg.Optional,
-		retention:  cfg.Retention,
-		sessionTTL: cfg.SessionTTL,
-		trustProxy: cfg.TrustProxyHeaders,
-		passwords:  cfg.Passwords,
-		mux:        http.NewServeMux(),
+		store:       cfg.Store,
+		searcher:    cfg.Searcher,
+		social:      cfg.Social,
+		recommender: cfg.Recommender,
+		clock:       cfg.Clock,
+		log:         cfg.Logger,
+		limiter:     cfg.Limiter,
+		ready:       cfg.Ready,
+		optional:    cfg.Optional,
+		retention:   cfg.Retention,
+		sessionTTL:  cfg.SessionTTL,
+		trustProxy:  cfg.TrustProxyHeaders,
+		passwords:   cfg.Passwords,
+		mux:         http.NewServeMux(),
 	}
 	if s.clock == nil {
 		s.clock = gamedata.SystemClock{}

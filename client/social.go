@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 )
 
 // Friends is a page of a player's friends' names, newest friendship first,
@@ -61,5 +63,34 @@ func (c *Client) GetInterests(ctx context.Context, name string) (Interests, erro
 		return out, err
 	}
 	err := c.Do(ctx, http.MethodGet, playerPath(name, "interests"), nil, &out)
+	return out, err
+}
+
+// Recommendation is one suggestion: an item id or a player's name.
+type Recommendation struct {
+	ID      string   `json:"id"`
+	Score   float64  `json:"score"`
+	Reasons []string `json:"reasons"`
+}
+
+// Recommendations are a player's suggestions of one kind.
+type Recommendations struct {
+	Kind        string           `json:"kind"`
+	Items       []Recommendation `json:"items"`
+	GeneratedAt time.Time        `json:"generated_at"`
+}
+
+// Recommendations reads a player's suggestions of kind ("items" or
+// "friends"); limit 0 takes the server's default.
+func (c *Client) Recommendations(ctx context.Context, name, kind string, limit int) (Recommendations, error) {
+	var out Recommendations
+	if err := nameCheck(name); err != nil {
+		return out, err
+	}
+	q := url.Values{"kind": {kind}}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	err := c.Do(ctx, http.MethodGet, playerPath(name, "recommendations")+"?"+q.Encode(), nil, &out)
 	return out, err
 }

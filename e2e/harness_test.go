@@ -20,6 +20,7 @@ import (
 	"github.com/gamedata-dev/gamedata"
 	"github.com/gamedata-dev/gamedata/api"
 	"github.com/gamedata-dev/gamedata/client"
+	"github.com/gamedata-dev/gamedata/recs"
 	"github.com/gamedata-dev/gamedata/storetest"
 )
 
@@ -37,7 +38,10 @@ type harness struct {
 	t     *testing.T
 	clock *storetest.Clock
 	store gamedata.Store
-	url   string
+	// backend is the store's capabilities (the recommendation tests build
+	// from it).
+	backend gamedata.Backend
+	url     string
 	// admin carries the admin key; anon no credentials.
 	admin, anon *client.Client
 }
@@ -93,7 +97,8 @@ func newHarness(t *testing.T, newBackend func(*testing.T, gamedata.Clock) gameda
 		searcher = o.search(t, store)
 	}
 	srv, err := api.New(api.Config{
-		Store: store, Searcher: searcher, Social: backend.Social, Clock: clock, Registry: prometheus.NewRegistry(), AdminKey: adminKey,
+		Store: store, Searcher: searcher, Social: backend.Social,
+		Recommender: &recs.Service{Recs: backend.Recs, Social: backend.Social, Players: store, Orders: store}, Clock: clock, Registry: prometheus.NewRegistry(), AdminKey: adminKey,
 		Limiter: limiter, Ready: ready,
 	})
 	if err != nil {
@@ -103,7 +108,7 @@ func newHarness(t *testing.T, newBackend func(*testing.T, gamedata.Clock) gameda
 	hs.Listener = api.Listener(hs.Listener)
 	hs.Start()
 	t.Cleanup(hs.Close)
-	h := &harness{t: t, clock: clock, store: store, url: hs.URL}
+	h := &harness{t: t, clock: clock, store: store, backend: backend, url: hs.URL}
 	h.anon = h.client("")
 	h.admin = h.client(adminKey)
 	return h

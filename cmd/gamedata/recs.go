@@ -3,21 +3,117 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
 	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/gamedata-dev/gamedata"
+	"github.com/gamedata-dev/gamedata/metrics"
 	"github.com/gamedata-dev/gamedata/recs"
 )
+
+// recsConfig holds the settings of the recommendation build, shared by
+// "recs build" and the build that serve runs on schedule.
+type recsConfig struct {
+	Workers int
+}
+
+func (c *recsConfig) addFlags(fs *pflag.FlagSet) {
+	fs.IntVar(&c.Workers, "recs-workers", 0, "goroutines that compute and store players' recommendations; 0: one per CPU")
+}
+
+// workers is --recs-workers with 0 resolved.
+func (c recsConfig) workers() int {
+	if c.Workers <= 0 {
+		return runtime.NumCPU()
+	}
+	return c.Workers
+}
+
+func newRecsBuildCmd() *cobra.Command {
+	var (
+		sc    storeConfig
+		rc    recsConfig
+		fresh bool
+	)
+	cmd := &cobra.Command{
+		Use:   "build",
+		Short: "Compute and store every player's recommendations from the store",
+		Long: `Compute and store every player's recommendations from the store.
+
+It reads the players, paid orders, play events, friendships and interests,
+trains the items model (EASE) and the friends model (a learned blend of
+graph features), then computes both kinds of suggestion for every player
+on --recs-workers goroutines and stores them, one row per player and kind. It
+prints its progress, and a summary at the end. Interrupted (SIGINT,
+SIGTERM, an outage), it keeps how far it got: the next run resumes there,
+unless --fresh. It is safe to run while the server runs.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return withStore(ctx, &sc, func(b gamedata.Backend) error {
+				if b.Lister == nil || b.RecsSource == nil || b.Recs == nil {
+					return fmt.Errorf("the %s store cannot build recommendations", sc.Kind)
+				}
+				out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
+				start := time.Now()
+				fmt.Fprintln(errOut, "recs build: reading the store")
+				snap, err := recs.ReadSnapshot(ctx, b.Lister, b.RecsSource)
+				if err != nil {
+					return err
+				}
+				read := time.Since(start)
+				fmt.Fprintf(errOut, "recs build: read %d players, %d paid orders, %d plays, %d friendship sides, %d interest sets in %s; training\n",
+					len(snap.Players), len(snap.Orders), len(snap.Plays), len(snap.Friends), len(snap.Interests), read.Round(time.Millisecond))
+				sum, err := recs.Build(ctx, snap, b.Recs, recs.BuildConfig{
+					Workers: rc.workers(), Fresh: fresh, ProgressEvery: 2 * time.Second,
+					Progress: func(p recs.Progress) {
+						fmt.Fprintf(errOut, "recs build: %d of %d players (%.0f%%)\n", p.Done, p.Players, 100*float64(p.Done)/float64(max(p.Players, 1)))
+					},
+				})
+				if err != nil {
+					if errors.Is(err, recs.ErrInterrupted) {
+						return fmt.Errorf("%w (run it again to resume)", err)
+					}
+					return err
+				}
+				resumed := ""
+				if sum.Resumed {
+					resumed = fmt.Sprintf(", resumed after %d", sum.Skipped)
+				}
+				fmt.Fprintf(out, "built recommendations for %d players (%d stored%s): %d items, %d tags, %d friendships; read %s, trained %s, computed and stored %s\n",
+					sum.Players, sum.Stored, resumed, sum.Items, sum.Tags, sum.Friendships,
+					read.Round(time.Millisecond), sum.Trained.Round(time.Millisecond), sum.Wrote.Round(time.Millisecond))
+				return nil
+			})
+		},
+	}
+	sc.addFlags(cmd.Flags())
+	rc.addFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&fresh, "fresh", false, "start a new build even when an earlier one was interrupted")
+	cliOnly(cmd.Flags(), "fresh")
+	return cmd
+}
 
 func newRecsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "recs",
-		Short: "Measure the recommendation models offline",
-		Long: `The recommendation models (docs/recommendations.md): "recs eval" measures
-them on public datasets, with a fixed split, beside the usual baselines.`,
+		Short: "Build every player's recommendations, or measure the models offline",
+		Long: `The recommendation models (docs/recommendations.md): "recs build" computes
+and stores every player's suggestions from the store (serve also rebuilds
+them every --recs-interval); "recs eval" measures the models on public
+datasets, with a fixed split, beside the usual baselines.`,
 	}
-	cmd.AddCommand(newRecsEvalCmd())
+	cmd.AddCommand(newRecsBuildCmd(), newRecsEvalCmd())
 	return cmd
 }
 
@@ -77,4 +173,27 @@ any folder above it ($GAMEDATA_DATASETS names another).`,
 	cliOnly(fs, "steam")
 	cliOnly(fs, "facebook")
 	return cmd
+}
+
+// recommender serves recommendations from the backend's stored sets; the
+// player and order reads go through store (the cache, where there is one).
+func recommender(b gamedata.Backend, store gamedata.Store) gamedata.Recommender {
+	if b.Recs == nil || b.Social == nil {
+		return nil
+	}
+	return &recs.Service{Recs: b.Recs, Social: b.Social, Players: store, Orders: store}
+}
+
+// recsSchedule is serve's scheduled build, nil when --recs-interval is 0 or
+// the store lacks what a build needs.
+func recsSchedule(c serveConfig, b gamedata.Backend, clock gamedata.Clock, log *slog.Logger, reg *prometheus.Registry) (*recs.Schedule, error) {
+	if c.RecsInterval == 0 || b.Lister == nil || b.RecsSource == nil || b.Recs == nil || b.Leaser == nil {
+		return nil, nil
+	}
+	job, err := metrics.NewJob(reg, "recs_build")
+	if err != nil {
+		return nil, err
+	}
+	return &recs.Schedule{Interval: c.RecsInterval, Workers: c.Recs.workers(), Lister: b.Lister, Source: b.RecsSource,
+		Recs: b.Recs, Lease: b.Leaser, Clock: clock, Log: log, Done: job.Done}, nil
 }

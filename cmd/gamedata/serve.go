@@ -49,6 +49,8 @@ type serveConfig struct {
 	ShutdownTimeout   time.Duration
 	PurgeInterval     time.Duration
 	AdminAddr         string
+	Recs              recsConfig
+	RecsInterval      time.Duration
 }
 
 func newServeCmd() *cobra.Command {
@@ -89,6 +91,9 @@ once and writes it to <data-dir>/admin.key (mode 0600).`,
 	fs.DurationVar(&c.PurgeInterval, "purge-interval", time.Hour,
 		"how often rows past their retention are deleted from the SQLite store; 0 never")
 	addAdminFlag(fs, &c.AdminAddr)
+	c.Recs.addFlags(fs)
+	fs.DurationVar(&c.RecsInterval, "recs-interval", time.Hour,
+		"how often every player's recommendations are rebuilt inside the server (one instance at a time); 0 never")
 	return cmd
 }
 
@@ -103,6 +108,9 @@ func (c serveConfig) validate() error {
 	}
 	if c.PurgeInterval < 0 {
 		errs = append(errs, fmt.Errorf("--purge-interval must not be negative, not %s", c.PurgeInterval))
+	}
+	if c.RecsInterval < 0 || c.Recs.Workers < 0 {
+		errs = append(errs, fmt.Errorf("--recs-interval and --recs-workers must not be negative, not %s and %d", c.RecsInterval, c.Recs.Workers))
 	}
 	if c.HashWorkers < 0 {
 		errs = append(errs, fmt.Errorf("--password-hash-workers must not be negative, not %d", c.HashWorkers))
@@ -214,6 +222,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 		Store:             cached.store,
 		Searcher:          search.searcher,
 		Social:            backend.Social,
+		Recommender:       recommender(backend, cached.store),
 		Clock:             clock,
 		Logger:            log,
 		Registry:          reg,
@@ -263,6 +272,13 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 	}
 	if search.feeder != nil {
 		wg.Go(func() { search.feeder.run(jobs) })
+	}
+	if sched, err := recsSchedule(c, backend, clock, log, reg); err != nil {
+		stopJobs()
+		wg.Wait()
+		return err
+	} else if sched != nil {
+		wg.Go(func() { sched.Run(jobs) })
 	}
 
 	select {
