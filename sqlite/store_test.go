@@ -379,6 +379,8 @@ func TestQueriesUseTheirIndex(t *testing.T) {
 		s.lastSeq:          "sqlite_sequence", // one row per AUTOINCREMENT table
 		s.firstYoungChange: "changes",         // from the oldest end to the first young record: what the purge drops
 		s.revenue:          "b",               // the list of buckets (json_each), not a table
+		s.scanFriends:      "friends",         // the recommendation build reads every friendship: an offline job
+		s.scanInterests:    "interests",       // and every player's interests
 	}
 	for stmt, query := range s.prepared {
 		plan := explain(t, s, stmt)
