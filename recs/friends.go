@@ -268,18 +268,57 @@ type FriendBlend struct {
 }
 
 // pool returns the head of u's candidates by resource allocation, then
-// shared interests: what the blend re-ranks. It reorders cands.
+// shared interests, then id: what the blend re-ranks. It reorders cands.
 func pool(cands []Candidate) []Candidate {
-	slices.SortFunc(cands, func(a, b Candidate) int {
-		if c := cmp.Compare(b.RA, a.RA); c != 0 {
-			return c
+	if len(cands) > blendPool {
+		// Select the head first: a player three steps from many has
+		// thousands of candidates, and only the head is re-ranked.
+		selectHead(cands, blendPool, poolOrder)
+		cands = cands[:blendPool]
+	}
+	slices.SortFunc(cands, poolOrder)
+	return cands
+}
+
+func poolOrder(a, b Candidate) int {
+	if c := cmp.Compare(b.RA, a.RA); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.SharedTags, a.SharedTags); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+// selectHead moves the k first of xs under order to xs[:k], in no order
+// (quickselect, with a middle pivot).
+func selectHead[T any](xs []T, k int, order func(a, b T) int) {
+	lo, hi := 0, len(xs)-1
+	for lo < hi {
+		pivot := xs[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for order(xs[i], pivot) < 0 {
+				i++
+			}
+			for order(xs[j], pivot) > 0 {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+				j--
+			}
 		}
-		if c := cmp.Compare(b.SharedTags, a.SharedTags); c != 0 {
-			return c
+		switch {
+		case k-1 <= j:
+			hi = j
+		case k-1 >= i:
+			lo = i
+		default:
+			return
 		}
-		return cmp.Compare(a.ID, b.ID)
-	})
-	return cands[:min(len(cands), blendPool)]
+	}
 }
 
 // UsesPaths3 is true: the blend weighs the paths of length three.
