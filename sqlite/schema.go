@@ -224,6 +224,21 @@ CREATE TABLE recs_build (
 	finished INTEGER
 ) STRICT;
 `,
+	// 8: the recommendations as a rowid table: a row of suggestions (1 to 2
+	// KiB) is too large for WITHOUT ROWID, whose rows spill into overflow
+	// pages past about 200 bytes. The sets are rebuilt, not copied: the
+	// build's state is cleared, so the next build starts at once.
+	`
+DROP TABLE recommendations;
+CREATE TABLE recommendations (
+	player_key TEXT    NOT NULL,
+	kind       TEXT    NOT NULL,
+	items      TEXT    NOT NULL,
+	generated  INTEGER NOT NULL,
+	PRIMARY KEY (player_key, kind)
+) STRICT;
+DELETE FROM recs_build;
+`,
 }
 
 // foldFunc is the SQL function that lowercases as emailKey does, for the
