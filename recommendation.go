@@ -33,8 +33,8 @@ type Recommendations struct {
 // Recommender serves a player's recommendations: the stored ones, blended
 // with what changed since they were built. Package recs implements it.
 type Recommender interface {
-	// Recommend returns up to limit suggestions of kind for player;
-	// ErrNotFound for an unknown player.
+	// Recommend returns up to limit suggestions of kind for player. The
+	// caller checks that the player exists.
 	Recommend(ctx context.Context, player string, kind RecKind, limit int) (Recommendations, error)
 }
 

@@ -98,7 +98,7 @@ func newHarness(t *testing.T, newBackend func(*testing.T, gamedata.Clock) gameda
 	}
 	srv, err := api.New(api.Config{
 		Store: store, Searcher: searcher, Social: backend.Social,
-		Recommender: &recs.Service{Recs: backend.Recs, Social: backend.Social, Players: store, Orders: store}, Clock: clock, Registry: prometheus.NewRegistry(), AdminKey: adminKey,
+		Recommender: &recs.Service{Recs: backend.Recs, Social: backend.Social, Orders: store}, Clock: clock, Registry: prometheus.NewRegistry(), AdminKey: adminKey,
 		Limiter: limiter, Ready: ready,
 	})
 	if err != nil {

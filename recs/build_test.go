@@ -33,7 +33,7 @@ func newWorld(t *testing.T) *world {
 	t.Cleanup(func() { _ = s.Close() })
 	b := s.Backend()
 	w := &world{t: t, ctx: t.Context(), clock: clock, b: b}
-	w.svc = &recs.Service{Recs: b.Recs, Social: b.Social, Players: b.Store, Orders: b.Store}
+	w.svc = &recs.Service{Recs: b.Recs, Social: b.Social, Orders: b.Store}
 	return w
 }
 
@@ -178,10 +178,6 @@ func TestBuildAndServe(t *testing.T) {
 	w.players("Newbie")
 	if got := ids(w.recommend("Newbie", gamedata.RecItems)); len(got) < 3 || got[0] != "shield" && got[0] != "sword" {
 		t.Errorf("a new player's items %v: want the most bought first", got)
-	}
-	_, err = w.svc.Recommend(w.ctx, "Nobody", gamedata.RecItems, 10)
-	if !errors.Is(err, gamedata.ErrNotFound) {
-		t.Errorf("an unknown player: %v, want ErrNotFound", err)
 	}
 }
 

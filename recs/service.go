@@ -20,8 +20,8 @@ const (
 	// (the newest).
 	blendNewFriends = 20
 	// blendOrders is how many of a new friend's (or the player's own)
-	// latest orders are read.
-	blendOrders = 50
+	// latest orders are read: what was bought since the build is there.
+	blendOrders = 20
 	// friendOfNewFriendBoost is what each new friend who knows a
 	// candidate adds to its score (blend scores of good candidates are
 	// about 1 to 10).
@@ -31,26 +31,23 @@ const (
 // Service serves recommendations: the player's stored set, blended with
 // what changed since it was built. It implements gamedata.Recommender.
 type Service struct {
-	Recs    gamedata.RecsStore
-	Social  gamedata.SocialStore
-	Players gamedata.PlayerStore
-	Orders  gamedata.OrderStore
+	Recs   gamedata.RecsStore
+	Social gamedata.SocialStore
+	Orders gamedata.OrderStore
 }
 
 var _ gamedata.Recommender = (*Service)(nil)
 
-// Recommend returns up to limit suggestions of kind for player.
+// Recommend returns up to limit suggestions of kind for player. The caller
+// has checked that the player exists (the API does, for its 404): a
+// player the store does not know gets the popular items.
 func (s *Service) Recommend(ctx context.Context, player string, kind gamedata.RecKind, limit int) (gamedata.Recommendations, error) {
 	out := gamedata.Recommendations{Kind: kind, Items: []gamedata.Recommendation{}}
 	if limit <= 0 {
 		limit = DefaultServed
 	}
 	limit = min(limit, StoredPerKind)
-	p, err := s.Players.GetPlayer(ctx, player)
-	if err != nil {
-		return out, err
-	}
-	key := gamedata.NameKey(p.Name)
+	key := gamedata.NameKey(player)
 	set, err := s.Recs.GetRecs(ctx, key, kind)
 	if errors.Is(err, gamedata.ErrNotFound) && kind == gamedata.RecItems {
 		set, err = s.Recs.GetRecs(ctx, gamedata.PopularKey, kind)
@@ -62,15 +59,15 @@ func (s *Service) Recommend(ctx context.Context, player string, kind gamedata.Re
 		return out, err
 	}
 	out.GeneratedAt = set.GeneratedAt
-	newFriends, err := s.friendsSince(ctx, p.Name, set)
+	newFriends, err := s.friendsSince(ctx, player, set)
 	if err != nil {
 		return out, err
 	}
 	var recs []gamedata.StoredRec
 	if kind == gamedata.RecFriends {
-		recs, err = s.blendFriends(ctx, p.Name, set, newFriends)
+		recs, err = s.blendFriends(ctx, player, set, newFriends)
 	} else {
-		recs, err = s.blendItems(ctx, p.Name, set, newFriends)
+		recs, err = s.blendItems(ctx, player, set, newFriends)
 	}
 	if err != nil {
 		return out, err
@@ -84,18 +81,45 @@ func (s *Service) Recommend(ctx context.Context, player string, kind gamedata.Re
 // friendsSince returns the player's friends made after the set was built
 // (all of them when there is no set), newest first, at most blendNewFriends.
 func (s *Service) friendsSince(ctx context.Context, player string, set gamedata.RecSet) ([]gamedata.Friend, error) {
-	page, err := s.Social.ListFriends(ctx, player, gamedata.PageRequest{Limit: blendNewFriends})
-	if err != nil {
-		return nil, err
-	}
 	var out []gamedata.Friend
-	for _, f := range page.Items {
+	err := since(ctx, func(p gamedata.PageRequest) (gamedata.Page[gamedata.Friend], error) {
+		return s.Social.ListFriends(ctx, player, p)
+	}, func(f gamedata.Friend) bool {
 		if !set.GeneratedAt.IsZero() && !f.Since.After(set.GeneratedAt) {
-			break
+			return false
 		}
 		out = append(out, f)
+		return true
+	}, blendNewFriends)
+	return out, err
+}
+
+// firstPage is the page a look at what changed since the build reads
+// first: usually little has, and the next pages are read only if all of it
+// is new.
+const firstPage = 4
+
+// since reads a newest-first list a page at a time, growing, while keep
+// says its items are new, up to most items.
+func since[T any](ctx context.Context, list func(gamedata.PageRequest) (gamedata.Page[T], error), keep func(T) bool, most int) error {
+	p := gamedata.PageRequest{Limit: firstPage}
+	seen := 0
+	for {
+		page, err := list(p)
+		if err != nil {
+			return err
+		}
+		for _, it := range page.Items {
+			if seen == most || !keep(it) {
+				return nil
+			}
+			seen++
+		}
+		if page.NextToken == "" || ctx.Err() != nil {
+			return ctx.Err()
+		}
+		p = gamedata.PageRequest{Limit: min(2*p.Limit, most), Token: page.NextToken}
 	}
-	return out, nil
 }
 
 // blendItems counts the purchases of new friends at once, and drops what the
@@ -132,22 +156,38 @@ func (s *Service) blendItems(ctx context.Context, player string, set gamedata.Re
 }
 
 // paidItems returns the items of player's latest paid orders; with since,
-// only those made after the set was built.
+// the items of every order made after the set was built.
 func (s *Service) paidItems(ctx context.Context, player string, since *gamedata.RecSet) (map[string]bool, error) {
-	page, err := s.Orders.ListOrders(ctx, player, gamedata.PageRequest{Limit: blendOrders})
+	out := map[string]bool{}
+	if since == nil {
+		page, err := s.Orders.ListOrders(ctx, player, gamedata.PageRequest{Limit: blendOrders})
+		if err != nil {
+			return nil, fmt.Errorf("recs: orders of %s: %w", player, err)
+		}
+		for _, o := range page.Items {
+			if o.Status == gamedata.OrderPaid {
+				out[o.Item] = true
+			}
+		}
+		return out, nil
+	}
+	err := sinceOrders(ctx, s.Orders, player, func(o gamedata.Order) bool {
+		if !o.CreatedAt.After(since.GeneratedAt) {
+			return false
+		}
+		out[o.Item] = true
+		return true
+	})
 	if err != nil {
 		return nil, fmt.Errorf("recs: orders of %s: %w", player, err)
 	}
-	out := map[string]bool{}
-	for _, o := range page.Items {
-		if since != nil && !o.CreatedAt.After(since.GeneratedAt) {
-			break
-		}
-		if since != nil || o.Status == gamedata.OrderPaid {
-			out[o.Item] = true
-		}
-	}
 	return out, nil
+}
+
+func sinceOrders(ctx context.Context, orders gamedata.OrderStore, player string, keep func(gamedata.Order) bool) error {
+	return since(ctx, func(p gamedata.PageRequest) (gamedata.Page[gamedata.Order], error) {
+		return orders.ListOrders(ctx, player, p)
+	}, keep, blendOrders)
 }
 
 // blendFriends drops the people befriended since the build and counts each

@@ -181,7 +181,7 @@ func recommender(b gamedata.Backend, store gamedata.Store) gamedata.Recommender 
 	if b.Recs == nil || b.Social == nil {
 		return nil
 	}
-	return &recs.Service{Recs: b.Recs, Social: b.Social, Players: store, Orders: store}
+	return &recs.Service{Recs: b.Recs, Social: b.Social, Orders: store}
 }
 
 // recsSchedule is serve's scheduled build, nil when --recs-interval is 0 or
