@@ -178,7 +178,7 @@ cassandra_nodetool() {
   find_java || return 1
   local lib dir opts=()
   lib=$(cassandra_lib)
-  dir=$(cassandra_dir)
+  dir=${NODETOOL_DIR:-$(cassandra_dir)}
   [[ -d $lib ]] || { fail "cassandra is not installed yet: testenv up cassandra"; return 1; }
   [[ -f $dir/conf/jvm.options ]] && mapfile -t opts < <(grep -E '^--add-(exports|opens)' "$dir/conf/jvm.options")
   mkdir -p "$dir/tools"
