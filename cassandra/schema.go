@@ -168,12 +168,17 @@ var dcName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 func ParseReplication(s string) (map[string]int, error) {
 	rf := map[string]int{}
 	for part := range strings.SplitSeq(s, ",") {
-		dc, n, ok := strings.Cut(strings.TrimSpace(part), ":")
-		f, err := strconv.Atoi(n)
-		if !ok || err != nil || f < 1 || f > 99 {
-			return nil, fmt.Errorf("replication %q: want data-centre:factor pairs like dc1:3,eu:3", part)
+		part = strings.TrimSpace(part)
+		i := strings.IndexAny(part, "=:")
+		var f int
+		err := errors.New("no factor")
+		if i > 0 {
+			f, err = strconv.Atoi(part[i+1:])
 		}
-		rf[dc] = f
+		if err != nil || f < 1 || f > 99 {
+			return nil, fmt.Errorf("replication %q: want data-centre=factor pairs like dc1=3,dc2=3", part)
+		}
+		rf[part[:i]] = f
 	}
 	return rf, nil
 }
@@ -186,7 +191,7 @@ func (sc Schema) check() error {
 		return nil
 	}
 	if len(sc.Replication) == 0 {
-		return errors.New("no replication factor: give one per data centre, like dc1:3,eu:3")
+		return errors.New("no replication factor: give one per data centre, like dc1=3,dc2=3")
 	}
 	for dc := range sc.Replication {
 		if !dcName.MatchString(dc) {
@@ -248,8 +253,11 @@ func (sc Schema) CQL() (string, error) {
 // SchemaReport says what ApplySchema did.
 type SchemaReport struct {
 	// ReplicationChanged: the keyspace existed with other replication
-	// factors and was altered (run a full repair on every node after).
+	// factors and was altered; ReplicationSteps says what to run next.
 	ReplicationChanged bool
+	// Previous holds the factors per data centre before the alteration
+	// (nil when the keyspace was not NetworkTopologyStrategy).
+	Previous map[string]int
 	// Applied lists the steps this call applied; the others were there.
 	Applied []int
 	// Version is the schema version of the keyspace now.
@@ -270,11 +278,11 @@ func ApplySchema(ctx context.Context, cfg Config, sc Schema) (SchemaReport, erro
 	if err != nil {
 		return report, err
 	}
-	changed, err := ensureKeyspace(ctx, set, sc)
+	changed, previous, err := ensureKeyspace(ctx, set, sc)
 	if err != nil {
 		return report, err
 	}
-	report.ReplicationChanged = changed
+	report.ReplicationChanged, report.Previous = changed, previous
 	session, err := set.cluster(sc.Keyspace).CreateSession()
 	if err != nil {
 		return report, fmt.Errorf("cassandra: connect to keyspace %s: %w", sc.Keyspace, gamedata.Unavailable("cassandra", err))
@@ -299,29 +307,80 @@ func ApplySchema(ctx context.Context, cfg Config, sc Schema) (SchemaReport, erro
 }
 
 // ensureKeyspace creates the keyspace, or alters its replication when it
-// differs from sc's; changed reports an alteration.
-func ensureKeyspace(ctx context.Context, set settings, sc Schema) (changed bool, err error) {
+// differs from sc's; changed reports an alteration, previous the factors
+// per data centre it replaced.
+func ensureKeyspace(ctx context.Context, set settings, sc Schema) (changed bool, previous map[string]int, err error) {
 	session, err := set.cluster("").CreateSession()
 	if err != nil {
-		return false, fmt.Errorf("cassandra: connect to %v: %w", set.Hosts, gamedata.Unavailable("cassandra", err))
+		return false, nil, fmt.Errorf("cassandra: connect to %v: %w", set.Hosts, gamedata.Unavailable("cassandra", err))
 	}
 	defer session.Close()
 	s := &Store{cfg: set, session: session}
 	if err := s.ddl(ctx, sc.createKeyspace(), ""); err != nil {
-		return false, err
+		return false, nil, err
 	}
 	if sc.Keyspaces {
-		return false, s.waitKeyspaces(ctx, `SELECT keyspace_name FROM system_schema_mcs.keyspaces WHERE keyspace_name = ?`, sc.Keyspace)
+		return false, nil, s.waitKeyspaces(ctx, `SELECT keyspace_name FROM system_schema_mcs.keyspaces WHERE keyspace_name = ?`, sc.Keyspace)
 	}
 	var current map[string]string
 	if err := session.Query(`SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?`, sc.Keyspace).
 		ScanContext(ctx, &current); err != nil {
-		return false, s.fail("read replication of keyspace "+sc.Keyspace, err)
+		return false, nil, s.fail("read replication of keyspace "+sc.Keyspace, err)
 	}
 	if maps.Equal(current, sc.replication()) {
-		return false, nil
+		return false, nil, nil
 	}
-	return true, s.ddl(ctx, "ALTER KEYSPACE "+sc.Keyspace+" WITH replication = "+sc.replicationCQL(), "")
+	if current["class"] == sc.replication()["class"] {
+		previous = map[string]int{}
+		for dc, f := range current {
+			if n, err := strconv.Atoi(f); err == nil && dc != "class" {
+				previous[dc] = n
+			}
+		}
+	}
+	return true, previous, s.ddl(ctx, "ALTER KEYSPACE "+sc.Keyspace+" WITH replication = "+sc.replicationCQL(), "")
+}
+
+// ReplicationSteps says what the operator runs after the replication of
+// sc's keyspace changed from r.Previous, in order (docs/operations.md,
+// "Adding a region"): a new data centre streams its data from an old one
+// (nodetool rebuild) and is then repaired; a data centre with more replicas
+// is repaired; one with fewer, or none, drops what it no longer owns
+// (nodetool cleanup). Nil when nothing changed.
+func (r SchemaReport) ReplicationSteps(sc Schema) []string {
+	if !r.ReplicationChanged {
+		return nil
+	}
+	ks := sc.Keyspace
+	if r.Previous == nil {
+		return []string{"on every node, one at a time: nodetool repair -full " + ks}
+	}
+	// The source of a rebuild: the old data centre with the most replicas.
+	source := ""
+	for _, dc := range slices.Sorted(maps.Keys(r.Previous)) {
+		if source == "" || r.Previous[dc] > r.Previous[source] {
+			source = dc
+		}
+	}
+	var steps, later []string
+	for _, dc := range slices.Sorted(maps.Keys(sc.Replication)) {
+		was, now := r.Previous[dc], sc.Replication[dc]
+		switch {
+		case was == 0 && source != "":
+			steps = append(steps, fmt.Sprintf("on each node of %s, one at a time: nodetool rebuild -ks %s -- %s", dc, ks, source),
+				fmt.Sprintf("then on each node of %s, one at a time: nodetool repair -full %s", dc, ks))
+		case now > was:
+			steps = append(steps, fmt.Sprintf("on each node of %s, one at a time: nodetool repair -full %s", dc, ks))
+		case now < was:
+			later = append(later, fmt.Sprintf("on each node of %s: nodetool cleanup %s", dc, ks))
+		}
+	}
+	for _, dc := range slices.Sorted(maps.Keys(r.Previous)) {
+		if _, kept := sc.Replication[dc]; !kept {
+			later = append(later, fmt.Sprintf("on each node of %s (no longer a replica): nodetool cleanup %s", dc, ks))
+		}
+	}
+	return append(steps, later...)
 }
 
 // ddl runs a schema statement and waits until every node (or, on Keyspaces,

@@ -269,8 +269,8 @@ func TestApplySchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	restored, err := cassandra.ApplySchema(ctx, cfg, schema)
-	if err != nil || !restored.ReplicationChanged {
-		t.Fatalf("apply after a change of replication: %+v, %v; want the replication changed", restored, err)
+	if err != nil || !restored.ReplicationChanged || restored.Previous[cfg.LocalDC] != 2 {
+		t.Fatalf("apply after a change of replication: %+v, %v; want the replication changed from %s: 2", restored, err, cfg.LocalDC)
 	}
 	var rf map[string]string
 	if err := s.Session().Query(`SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?`,
@@ -328,12 +328,46 @@ func TestSchemaCQL(t *testing.T) {
 			t.Errorf("schema print accepts %+v", bad)
 		}
 	}
-	if rf, err := cassandra.ParseReplication("dc1:3, eu:2"); err != nil || rf["dc1"] != 3 || rf["eu"] != 2 || len(rf) != 2 {
+	if rf, err := cassandra.ParseReplication("dc1:3, eu=2"); err != nil || rf["dc1"] != 3 || rf["eu"] != 2 || len(rf) != 2 {
 		t.Errorf("ParseReplication: %v, %v", rf, err)
 	}
-	for _, bad := range []string{"", "dc1", "dc1:0", "dc1:x", "dc1:3,"} {
+	for _, bad := range []string{"", "dc1", "dc1:0", "dc1:x", "dc1:3,", "=3", "dc1=3=3"} {
 		if _, err := cassandra.ParseReplication(bad); err == nil {
 			t.Errorf("ParseReplication(%q) accepted", bad)
 		}
+	}
+}
+
+// What an operator is told to run after a change of replication.
+func TestReplicationSteps(t *testing.T) {
+	ks := "gamedata"
+	for _, c := range []struct {
+		name   string
+		before map[string]int
+		after  map[string]int
+		want   []string
+	}{
+		{"a region added", map[string]int{"dc1": 3}, map[string]int{"dc1": 3, "dc2": 3}, []string{
+			"on each node of dc2, one at a time: nodetool rebuild -ks gamedata -- dc1",
+			"then on each node of dc2, one at a time: nodetool repair -full gamedata",
+		}},
+		{"more replicas", map[string]int{"dc1": 1, "dc2": 3}, map[string]int{"dc1": 3, "dc2": 3}, []string{
+			"on each node of dc1, one at a time: nodetool repair -full gamedata",
+		}},
+		{"a region retired, fewer replicas", map[string]int{"dc1": 3, "dc2": 3, "eu": 5}, map[string]int{"dc1": 2, "eu": 5}, []string{
+			"on each node of dc1: nodetool cleanup gamedata",
+			"on each node of dc2 (no longer a replica): nodetool cleanup gamedata",
+		}},
+		{"from another strategy", nil, map[string]int{"dc1": 3}, []string{
+			"on every node, one at a time: nodetool repair -full gamedata",
+		}},
+	} {
+		r := cassandra.SchemaReport{ReplicationChanged: true, Previous: c.before}
+		if got := r.ReplicationSteps(cassandra.Schema{Keyspace: ks, Replication: c.after}); !slices.Equal(got, c.want) {
+			t.Errorf("%s: steps\n%s\nwant\n%s", c.name, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+	if steps := (cassandra.SchemaReport{}).ReplicationSteps(cassandra.Schema{Keyspace: ks}); steps != nil {
+		t.Errorf("steps without a change: %v", steps)
 	}
 }

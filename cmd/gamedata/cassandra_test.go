@@ -26,7 +26,7 @@ func TestSchemaPrint(t *testing.T) {
 	if !strings.Contains(out, "'SingleRegionStrategy'") || strings.Contains(out, "TimeWindowCompactionStrategy") {
 		t.Errorf("schema print for Amazon Keyspaces:\n%s", out)
 	}
-	if _, errOut, err := runCLI(t, nil, "schema", "print", "--replication", "dc1=3"); err == nil || !strings.Contains(errOut, "--replication") {
+	if _, errOut, err := runCLI(t, nil, "schema", "print", "--replication", "dc1=x"); err == nil || !strings.Contains(errOut, "--replication") {
 		t.Errorf("a bad --replication: %v, %s; want an error naming the flag", err, errOut)
 	}
 }

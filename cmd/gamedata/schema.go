@@ -3,6 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -20,7 +23,8 @@ type schemaConfig struct {
 func (c *schemaConfig) addFlags(fs *pflag.FlagSet) {
 	c.Cassandra.addFlags(fs)
 	fs.StringVar(&c.Replication, "replication", "",
-		"replication factor of each data centre (region) of the keyspace, like dc1:3,eu:3; empty: 3 in --cassandra-local-dc (ignored with --keyspaces)")
+		"replication factor of each data centre (region) of the keyspace, like dc1=3,dc2=3 (or dc1:3); empty: 3 in --cassandra-local-dc "+
+			"(ignored with --keyspaces). Changing it alters the keyspace; apply prints the rebuild and repair to run next")
 }
 
 // schema is the schema the flags describe.
@@ -31,7 +35,7 @@ func (c schemaConfig) schema() (cassandra.Schema, error) {
 	}
 	replication := c.Replication
 	if replication == "" {
-		replication = c.Cassandra.LocalDC + ":3"
+		replication = c.Cassandra.LocalDC + "=3"
 	}
 	rf, err := cassandra.ParseReplication(replication)
 	if err != nil {
@@ -84,13 +88,29 @@ func newSchemaApplyCmd(c *schemaConfig) *cobra.Command {
 
 func printReport(w io.Writer, sc cassandra.Schema, r cassandra.SchemaReport) {
 	if r.ReplicationChanged {
-		fmt.Fprintf(w, "keyspace %s: replication changed; run a full repair (nodetool repair -full) on every node\n", sc.Keyspace)
+		fmt.Fprintf(w, "keyspace %s: replication changed from %s to %s; now run, in order:\n", sc.Keyspace,
+			factors(r.Previous), factors(sc.Replication))
+		for i, step := range r.ReplicationSteps(sc) {
+			fmt.Fprintf(w, "  %d. %s\n", i+1, step)
+		}
 	}
 	if len(r.Applied) == 0 {
 		fmt.Fprintf(w, "keyspace %s: schema version %d, up to date\n", sc.Keyspace, r.Version)
 		return
 	}
 	fmt.Fprintf(w, "keyspace %s: schema version %d, applied steps %v\n", sc.Keyspace, r.Version, r.Applied)
+}
+
+// factors writes replication factors as --replication takes them.
+func factors(rf map[string]int) string {
+	if rf == nil {
+		return "another strategy"
+	}
+	parts := make([]string, 0, len(rf))
+	for _, dc := range slices.Sorted(maps.Keys(rf)) {
+		parts = append(parts, fmt.Sprintf("%s=%d", dc, rf[dc]))
+	}
+	return strings.Join(parts, ",")
 }
 
 func newSchemaPrintCmd(c *schemaConfig) *cobra.Command {
