@@ -11,7 +11,6 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // readyTimeout bounds each readiness check.
@@ -57,7 +56,6 @@ func (s *Server) handleOps(reg *prometheus.Registry) {
 		Summary: "Readiness: every backend is reachable (503 names the ones that are not; an optional one down is \"degraded\", still 200)",
 	}, s.readyz)
 
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	s.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/openapi+json")
 		_, _ = w.Write(s.spec)
@@ -68,7 +66,6 @@ func (s *Server) handleOps(reg *prometheus.Registry) {
 	})
 	oapi := s.api.OpenAPI()
 	for _, d := range []struct{ path, summary, contentType string }{
-		{"/metrics", "Prometheus metrics (text format)", "text/plain"},
 		{"/openapi.json", "This API as an OpenAPI 3.1 document", "application/openapi+json"},
 		{"/docs", "This API as a readable page", "text/html"},
 	} {

@@ -39,7 +39,9 @@ type Config struct {
 	Clock  gamedata.Clock
 	Logger *slog.Logger
 	// Registry receives the HTTP metrics (and the Go and process
-	// collectors); GET /metrics serves it. Default: a new registry.
+	// collectors). The API does not serve it: metrics tell who calls what
+	// and how much, so they are served on serve's --admin-addr only.
+	// Default: a new registry.
 	Registry *prometheus.Registry
 	// Retention is how long messages and events are kept; default
 	// gamedata.DefaultRetention.

@@ -38,7 +38,10 @@ type Config struct {
 	URL string
 	// Key is a server key: bench acts for every player, as a game server.
 	Key string
-	Mix Mix // default DefaultMix
+	// MetricsURL is the server's metrics (its --admin-addr and /metrics),
+	// read for the cores the server used; empty: unknown.
+	MetricsURL string
+	Mix        Mix // default DefaultMix
 	// Players is the population the scenarios act for: the players named
 	// PlayerName(Prefix, i) for i < Players, created at the start unless
 	// they exist (a preload makes them).

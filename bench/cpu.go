@@ -18,13 +18,21 @@ type cpuMeter struct {
 	server, client float64 // CPU seconds so far; server < 0: unknown
 }
 
-// readCPU reads the server's process_cpu_seconds_total from its /metrics
-// (unknown if it does not say) and this process's CPU time.
+// readCPU reads the server's process_cpu_seconds_total from its metrics
+// (unknown without MetricsURL, or if they do not say) and this process's
+// CPU time.
 func (r *runner) readCPU(ctx context.Context) cpuMeter {
 	m := cpuMeter{at: time.Now(), server: -1, client: processCPU().Seconds()}
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
-	resp, err := r.c.Raw(route(ctx, "/metrics"), http.MethodGet, "/metrics", "", nil)
+	if r.cfg.MetricsURL == "" {
+		return m
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.cfg.MetricsURL, nil)
+	if err != nil {
+		return m
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return m
 	}

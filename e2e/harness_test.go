@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gamedata-dev/gamedata"
 	"github.com/gamedata-dev/gamedata/api"
@@ -42,6 +43,8 @@ type harness struct {
 	// from it).
 	backend gamedata.Backend
 	url     string
+	// metricsURL serves the server's metrics registry.
+	metricsURL string
 	// admin carries the admin key; anon no credentials.
 	admin, anon *client.Client
 }
@@ -96,9 +99,10 @@ func newHarness(t *testing.T, newBackend func(*testing.T, gamedata.Clock) gameda
 	if o.search != nil {
 		searcher = o.search(t, store)
 	}
+	reg := prometheus.NewRegistry()
 	srv, err := api.New(api.Config{
 		Store: store, Searcher: searcher, Social: backend.Social,
-		Recommender: &recs.Service{Recs: backend.Recs, Social: backend.Social, Orders: store}, Clock: clock, Registry: prometheus.NewRegistry(), AdminKey: adminKey,
+		Recommender: &recs.Service{Recs: backend.Recs, Social: backend.Social, Orders: store}, Clock: clock, Registry: reg, AdminKey: adminKey,
 		Limiter: limiter, Ready: ready,
 	})
 	if err != nil {
@@ -108,7 +112,10 @@ func newHarness(t *testing.T, newBackend func(*testing.T, gamedata.Clock) gameda
 	hs.Listener = api.Listener(hs.Listener)
 	hs.Start()
 	t.Cleanup(hs.Close)
-	h := &harness{t: t, clock: clock, store: store, backend: backend, url: hs.URL}
+	// The metrics are served apart, as serve does on --admin-addr.
+	ms := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	t.Cleanup(ms.Close)
+	h := &harness{t: t, clock: clock, store: store, backend: backend, url: hs.URL, metricsURL: ms.URL + "/metrics"}
 	h.anon = h.client("")
 	h.admin = h.client(adminKey)
 	return h
@@ -249,4 +256,19 @@ func status(t *testing.T, err error) int {
 		t.Fatalf("not an answer of the server: %v", err)
 	}
 	return e.Status
+}
+
+// metrics returns the server's metrics, in the text format.
+func (h *harness) metrics() string {
+	h.t.Helper()
+	resp, err := http.Get(h.metricsURL)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return string(b)
 }

@@ -29,7 +29,7 @@ var routes = []string{
 	"POST /v1/events", "GET /v1/players/{name}/events",
 	"PUT /v1/meta/{key}", "GET /v1/meta/{key}",
 	"GET /v1/search/players", "GET /v1/search/orders", "GET /v1/stats/revenue",
-	"GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json", "GET /docs",
+	"GET /healthz", "GET /readyz", "GET /openapi.json", "GET /docs",
 }
 
 func TestOpenAPIDocument(t *testing.T) {
@@ -72,7 +72,7 @@ func TestOpenAPIDocument(t *testing.T) {
 			}
 		}
 		served := map[string]bool{}
-		for _, m := range routeMetric.FindAllStringSubmatch(string(h.raw("GET", "/metrics", "", "", nil).body), -1) {
+		for _, m := range routeMetric.FindAllStringSubmatch(h.metrics(), -1) {
 			served[m[1]+" "+m[2]] = true
 		}
 		for _, r := range documented {
@@ -148,14 +148,13 @@ func TestMetricsAndRequestIDs(t *testing.T) {
 			h.raw("GET", "/v1/players/"+alice, adminKey, "", nil)
 		}
 		h.raw("GET", "/v1/players/"+h.name("ghost"), adminKey, "", nil)
-		a := h.raw("GET", "/metrics", "", "", nil)
-		m := string(a.body)
+		m := h.metrics()
 		for _, want := range []string{
 			`gamedata_http_requests_total{code="201",method="POST",route="/v1/players"} 1`,
 			`gamedata_http_requests_total{code="200",method="GET",route="/v1/players/{name}"} 3`,
 			`gamedata_http_requests_total{code="404",method="GET",route="/v1/players/{name}"} 1`,
 			`gamedata_http_request_duration_seconds_count{method="GET",route="/v1/players/{name}"} 4`,
-			`gamedata_http_requests_in_flight 1`,
+			`gamedata_http_requests_in_flight 0`,
 			`go_goroutines `,
 			`process_resident_memory_bytes `,
 		} {
@@ -238,4 +237,12 @@ func TestUnknownRoutes(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestMetricsAreNotOnTheAPI: who calls what and how often is for the
+// operator's listener (--admin-addr), not for anyone who reaches the API.
+func TestMetricsAreNotOnTheAPI(t *testing.T) {
+	h := newHarness(t, backends["sqlite"], options{})
+	h.raw("GET", "/metrics", "", "", nil).problem(t, http.StatusNotFound)
+	h.raw("GET", "/metrics", adminKey, "", nil).problem(t, http.StatusNotFound)
 }

@@ -180,7 +180,7 @@ func exercise(t *testing.T, s *server) map[string]*dto.MetricFamily {
 	}); err != nil {
 		t.Fatalf("exercise %s: %v", s.URL, err)
 	}
-	return scrape(t, s.URL+"/metrics")
+	return scrape(t, metricsURL(t, s))
 }
 
 // Every metric the dashboards, the alert rules and their tests name is
@@ -201,13 +201,13 @@ func TestOperatorKitNamesOnlyExportedMetrics(t *testing.T) {
 	}
 	env := []string{adminKeyEnv + "=" + testAdminKey}
 	embedded := startServer(t, serverOpts{env: env,
-		args: []string{"--addr", "127.0.0.1:0", "--rate-limit", "0", "--purge-interval", "100ms"}})
+		args: []string{"--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--rate-limit", "0", "--purge-interval", "100ms"}})
 	exported := []map[string]*dto.MetricFamily{exercise(t, embedded)}
 	production := "not run"
 	if _, ok := cassandratest.FromEnv(); ok || os.Getenv("CI") != "" {
 		node := cassandratest.Keyspace(t)
 		redisCfg := redistest.Single(t).Config()
-		args := append([]string{"--addr", "127.0.0.1:0", "--rate-limit", "0", "--store", "cassandra",
+		args := append([]string{"--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--rate-limit", "0", "--store", "cassandra",
 			"--cassandra-hosts", strings.Join(node.Hosts, ","), "--cassandra-keyspace", node.Keyspace,
 			"--cassandra-local-dc", node.LocalDC, "--cassandra-username", node.Username, "--cassandra-timeout", "15s",
 			"--indexer-poll-interval", "50ms", "--redis-addr", redisCfg.Addrs[0], "--redis-key-prefix", redisCfg.KeyPrefix},

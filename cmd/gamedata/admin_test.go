@@ -58,12 +58,20 @@ func series(mfs map[string]*dto.MetricFamily, family string) map[string]float64 
 // adminAddr is the address of the admin listener that s logged.
 func adminAddr(t *testing.T, s *server) string {
 	t.Helper()
+	if s.admin != "" {
+		return s.admin
+	}
 	var rec struct{ Addr string }
 	if err := json.Unmarshal([]byte(s.waitLog(`"msg":"admin listening"`)), &rec); err != nil || rec.Addr == "" {
 		t.Fatalf("no address in the admin log line: %v", err)
 	}
-	return "http://" + rec.Addr
+	s.admin = "http://" + rec.Addr
+	return s.admin
 }
+
+// metricsURL is where s serves its metrics: its admin listener (the server
+// must be started with --admin-addr).
+func metricsURL(t *testing.T, s *server) string { return adminAddr(t, s) + "/metrics" }
 
 // The profiles are served on the admin listener, never on the public one,
 // and the admin listener serves the metrics too.
@@ -98,12 +106,13 @@ func TestNoAdminListenerByDefault(t *testing.T) {
 
 // serve measures its store calls and its purge job.
 func TestServeMeasuresStoreAndJobs(t *testing.T) {
-	s := startServer(t, serverOpts{args: []string{"--addr", "127.0.0.1:0", "--purge-interval", "50ms"}, env: []string{adminKeyEnv + "=" + testAdminKey}})
+	s := startServer(t, serverOpts{args: []string{"--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--purge-interval", "50ms"}, env: []string{adminKeyEnv + "=" + testAdminKey}})
+	metrics := metricsURL(t, s) // before waitLog reads past the admin line
 	if code := get(t, s.URL+"/v1/players/nobody", nil); code != http.StatusNotFound {
 		t.Fatalf("GET a missing player: %d", code)
 	}
 	s.waitLog(`"msg":"request"`)
-	mfs := scrape(t, s.URL+"/metrics")
+	mfs := scrape(t, metrics)
 	if n := series(mfs, "gamedata_store_requests_total")["backend=sqlite,op=get_player,result=not_found"]; n != 1 {
 		t.Errorf("get_player not_found counted %g times, want 1", n)
 	}
@@ -115,12 +124,12 @@ func TestServeMeasuresStoreAndJobs(t *testing.T) {
 	}
 	// The purge runs every 50ms; give it a few runs.
 	for range 100 {
-		if series(scrape(t, s.URL+"/metrics"), "gamedata_job_runs_total")["job_name=purge,result=ok"] >= 2 {
+		if series(scrape(t, metrics), "gamedata_job_runs_total")["job_name=purge,result=ok"] >= 2 {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	mfs = scrape(t, s.URL+"/metrics")
+	mfs = scrape(t, metrics)
 	if runs := series(mfs, "gamedata_job_runs_total"); runs["job_name=purge,result=ok"] < 2 || runs["job_name=purge,result=error"] != 0 {
 		t.Errorf("purge runs %v, want at least 2 ok and no error", runs)
 	}

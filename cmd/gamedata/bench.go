@@ -25,6 +25,7 @@ type benchConfig struct {
 	Store       storeConfig
 	URL         string
 	Key         string
+	MetricsURL  string
 	Mix         string
 	Players     int
 	Prefix      string
@@ -90,6 +91,8 @@ client address. The key is --key, else GAMEDATA_ADMIN_KEY, else
 	fs := cmd.Flags()
 	c.Store.addFlags(fs)
 	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "base URL of the gamedata server to load")
+	fs.StringVar(&c.MetricsURL, "metrics-url", "",
+		"the server's metrics (http://<its --admin-addr>/metrics), read for the cores it used; empty: unknown")
 	fs.StringVar(&c.Key, "key", "", "a server key of that server; empty: $GAMEDATA_ADMIN_KEY, else <data-dir>/admin.key")
 	fs.StringVar(&c.Mix, "mix", bench.DefaultMix, "weight of each scenario, name=weight,...; scenarios not named do not run")
 	fs.IntVar(&c.Players, "players", 1000, "players the scenarios act for (created when missing); default --preload when given")
@@ -108,7 +111,7 @@ client address. The key is --key, else GAMEDATA_ADMIN_KEY, else
 	fs.IntVar(&c.PreloadOrders, "preload-orders", 3, "orders of each preloaded player (the first one paid)")
 	fs.IntVar(&c.PreloadMessages, "preload-messages", 3, "messages each preloaded player sends to others of the population")
 	fs.IntVar(&c.PreloadWorkers, "preload-workers", 32, "players preloaded at once")
-	for _, name := range []string{"url", "key", "mix", "players", "player-prefix", "password", "rate", "concurrency", "warmup",
+	for _, name := range []string{"url", "metrics-url", "key", "mix", "players", "player-prefix", "password", "rate", "concurrency", "warmup",
 		"duration", "timeout", "json", "progress", "preload", "preload-only", "preload-orders", "preload-messages", "preload-workers"} {
 		cliOnly(fs, name) // what one run does, not a setting of the installation
 	}
@@ -184,7 +187,7 @@ func runBench(ctx context.Context, c benchConfig, stdout, stderr io.Writer) erro
 		return err
 	}
 	res, err := bench.Run(ctx, bench.Config{
-		URL: c.URL, Key: key, Mix: mix, Players: c.Players, Prefix: c.Prefix, Password: c.Password,
+		URL: c.URL, Key: key, MetricsURL: c.MetricsURL, Mix: mix, Players: c.Players, Prefix: c.Prefix, Password: c.Password,
 		Rate: float64(c.Rate), Concurrency: c.Concurrency, Warmup: c.Warmup, Duration: c.Duration, Timeout: c.Timeout,
 		Progress: progress,
 	})

@@ -107,6 +107,7 @@ type server struct {
 	t       *testing.T
 	cmd     *exec.Cmd
 	URL     string
+	admin   string // the admin listener's URL, once adminAddr found it
 	stdout  syncBuffer
 	logs    syncBuffer // standard error
 	exited  chan struct{}

@@ -14,7 +14,7 @@ import (
 // Retry-After, counted as busy; what fits logs in.
 func TestALoginBurstBeyondTheHashPoolIsRefusedWith503(t *testing.T) {
 	dataDir := t.TempDir()
-	s := startServer(t, serverOpts{args: []string{"--data-dir", dataDir, "--rate-limit", "0",
+	s := startServer(t, serverOpts{args: []string{"--data-dir", dataDir, "--rate-limit", "0", "--admin-addr", "127.0.0.1:0",
 		"--password-hash-workers", "1", "--password-hash-queue", "1"}})
 	admin := readSecretFile(t, filepath.Join(dataDir, "admin.key"))
 	if status, body := call(t, http.MethodPost, s.URL+"/v1/players", admin, `{"name":"alice","password":"correct-horse-battery"}`); status != http.StatusCreated {
@@ -63,7 +63,7 @@ func TestALoginBurstBeyondTheHashPoolIsRefusedWith503(t *testing.T) {
 	if created < 2 || refused == 0 {
 		t.Errorf("%d logins in, %d refused: want at least the 2 the pool holds in and some refused", created, refused)
 	}
-	hashes := series(scrape(t, s.URL+"/metrics"), "gamedata_password_hashes_total")
+	hashes := series(scrape(t, metricsURL(t, s)), "gamedata_password_hashes_total")
 	if hashes["result=busy"] != float64(refused) || hashes["result=done"] != float64(created+1) {
 		t.Errorf("gamedata_password_hashes_total = %v; want busy %d, done %d (the logins and the registration)", hashes, refused, created+1)
 	}

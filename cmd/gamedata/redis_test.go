@@ -37,7 +37,7 @@ func TestServeWithRedis(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, target redistest.Target) {
 		// A burst of 5 in all, and no refill while the test runs.
 		env := append(redisEnv(target), "GAMEDATA_RATE_LIMIT=0.01", "GAMEDATA_RATE_BURST=5")
-		a := startServer(t, serverOpts{env: env, args: anyPort})
+		a := startServer(t, serverOpts{env: env, args: append([]string{"--admin-addr", "127.0.0.1:0"}, anyPort...)})
 		b := startServer(t, serverOpts{env: env, args: anyPort})
 
 		if status, r := readiness(t, a); status != http.StatusOK || r["status"] != "ready" || r["checks"].(map[string]any)["redis"] != "ok" {
@@ -56,7 +56,7 @@ func TestServeWithRedis(t *testing.T) {
 				t.Fatalf("get player: %d %s", status, body)
 			}
 		}
-		_, m := call(t, http.MethodGet, a.URL+"/metrics", "", "")
+		_, m := call(t, http.MethodGet, metricsURL(t, a), "", "")
 		for _, want := range []string{
 			`gamedata_cache_requests_total{cache="player",result="hit"} 3`, // login read it first
 			`gamedata_cache_requests_total{cache="session",result="hit"} 2`,

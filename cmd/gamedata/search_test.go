@@ -76,14 +76,14 @@ func searchable(t *testing.T, s *server, name string) {
 }
 
 func TestServeSearchesOpenSearchWithItsIndexer(t *testing.T) {
-	s := startServer(t, serverOpts{env: []string{"GAMEDATA_ADMIN_KEY=" + testAdminKey}, args: searchFlags(t)})
+	s := startServer(t, serverOpts{env: []string{"GAMEDATA_ADMIN_KEY=" + testAdminKey}, args: append([]string{"--admin-addr", "127.0.0.1:0"}, searchFlags(t)...)})
 	searchable(t, s, "Searched_1")
 
 	var ready struct{ Checks map[string]string }
 	if code := get(t, s.URL+"/readyz", &ready); code != http.StatusOK || ready.Checks["search"] != "ok" {
 		t.Errorf("readyz: %d %v", code, ready.Checks)
 	}
-	resp, err := http.Get(s.URL + "/metrics")
+	resp, err := http.Get(metricsURL(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
