@@ -16,13 +16,18 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrInvalid: the input breaks a rule of the domain. See *ValidationError.
 	ErrInvalid = errors.New("invalid input")
-	// ErrUnavailable: a backend could not be reached or did not answer in time.
-	// Nothing was half written: the operation may be retried.
+	// ErrUnavailable: a backend could not be reached, or refused the work.
+	// Nothing was written: the operation may be retried.
 	ErrUnavailable = errors.New("backend unavailable")
 	// ErrBusy: the server has as much of this work waiting as it takes
 	// (password hashes, say) and refused more at once. Nothing was done:
 	// retry after a moment. See *BusyError.
 	ErrBusy = errors.New("busy")
+	// ErrUnknownOutcome: a write reached the backend, but no answer says
+	// whether it was applied. It may have been, or may still be later (a
+	// Cassandra write timeout). Retry with the same idempotency key: the
+	// retry then answers what the write did, and never makes a second copy.
+	ErrUnknownOutcome = errors.New("outcome unknown")
 )
 
 // FieldError names one input field and what is wrong with it.
@@ -87,3 +92,9 @@ func (e *BusyError) Error() string {
 
 // Is makes errors.Is(err, ErrBusy) true for a *BusyError.
 func (e *BusyError) Is(target error) bool { return target == ErrBusy }
+
+// UnknownOutcome wraps a backend error as ErrUnknownOutcome, keeping the
+// cause.
+func UnknownOutcome(backend string, err error) error {
+	return fmt.Errorf("%s: %w: %w", backend, ErrUnknownOutcome, err)
+}

@@ -9,7 +9,9 @@ import (
 
 // Every method below takes player names in any case and matches them by
 // NameKey. Errors wrap ErrNotFound, ErrConflict, ErrInvalid (a bad page
-// token) or ErrUnavailable (the backend is down; nothing was half written).
+// token), ErrUnavailable (the backend is down; nothing was written) or, for
+// a write, ErrUnknownOutcome (it may have been applied: retry it with the
+// same values, which every write below makes harmless).
 
 // PlayerStore keeps players, keyed by NameKey(name).
 type PlayerStore interface {
@@ -77,6 +79,44 @@ type MetaStore interface {
 	GetMeta(ctx context.Context, key string) (MetaDoc, error)
 }
 
+// IdempotencyRecord is what a request made with an idempotency key did:
+// pending (Status 0) from the moment it claims the key, then its answer.
+// The API keeps it for IdempotencyTTL, so that a retry of the request
+// answers what the first one did (see docs/api.md). A record stays pending
+// when its request failed or its outcome is unknown: a retry then repeats
+// the request as first resolved, which every write of the Store makes
+// harmless.
+type IdempotencyRecord struct {
+	// Key names the caller, the operation and the client's key together.
+	Key string
+	// Fingerprint tells the request apart from another one with the same
+	// key.
+	Fingerprint string
+	// Request is the request as the first call resolved it (its ids and
+	// times), so that a retry of a pending record repeats the same write.
+	Request []byte
+	// Status and Response are the answer once there is one.
+	Status   int
+	Response []byte
+	// ExpiresAt is when the record is gone.
+	ExpiresAt time.Time
+}
+
+// IdempotencyTTL is how long a retry with the same idempotency key gets the
+// first answer.
+const IdempotencyTTL = 24 * time.Hour
+
+// IdempotencyStore keeps the idempotency records of the API.
+type IdempotencyStore interface {
+	// ClaimIdempotency stores r unless an unexpired record of r.Key
+	// exists: then it returns that record and claimed == false. Of
+	// concurrent claims of one key exactly one is claimed.
+	ClaimIdempotency(ctx context.Context, r IdempotencyRecord) (existing IdempotencyRecord, claimed bool, err error)
+	// CompleteIdempotency stores r, a claimed record now with its answer
+	// (Status and Response), until r.ExpiresAt.
+	CompleteIdempotency(ctx context.Context, r IdempotencyRecord) error
+}
+
 // Store is a whole primary store: the embedded SQLite store and the
 // Cassandra store both implement it, and both pass the same conformance
 // suite (package storetest).
@@ -88,6 +128,7 @@ type Store interface {
 	MessageStore
 	EventStore
 	MetaStore
+	IdempotencyStore
 	// Ping reports whether the backend is reachable (ErrUnavailable if not).
 	Ping(ctx context.Context) error
 	Close() error

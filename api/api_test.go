@@ -69,6 +69,7 @@ func TestStoreErrorsBecomeProblems(t *testing.T) {
 		{errors.New("driver exploded at /srv/secret.db"), 500, ""},
 		{gamedata.Invalid("page_token", "is bad"), 400, ""},
 		{gamedata.ErrNotFound, 404, ""},
+		{gamedata.UnknownOutcome("cassandra", errors.New("write timeout at /srv/secret.db")), 504, "1"},
 	}
 	for _, c := range cases {
 		store := &fakeStore{getMeta: func(string) (gamedata.MetaDoc, error) { return gamedata.MetaDoc{}, c.err }}
@@ -84,6 +85,52 @@ func TestStoreErrorsBecomeProblems(t *testing.T) {
 		if c.status >= 500 && !strings.Contains(logs.String(), "secret.db") {
 			t.Errorf("%v: the cause is not logged: %s", c.err, logs)
 		}
+		if want := map[int]string{504: problemUnknownOutcome}[c.status]; want != "" && !strings.Contains(body, `"type":"`+want+`"`) {
+			t.Errorf("%v: %s, want the problem type %s", c.err, body, want)
+		}
+	}
+}
+
+// Every POST that creates or pays documents its Idempotency-Key, the 504
+// a retry with it recovers from, and the 422 of a key reused; login does
+// not take one (see docs/api.md).
+func TestCreatesAndPaysTakeAnIdempotencyKey(t *testing.T) {
+	hs, _ := newTestServer(t, Config{Store: &fakeStore{}})
+	_, body := get(t, hs.URL+"/openapi.json")
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+			Parameters  []struct{ In, Name string }
+			Responses   map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"create-player": true, "create-order": true, "pay-order": true, "send-message": true,
+		"append-events": true, "login": false}
+	for _, item := range doc.Paths {
+		op, ok := item["post"]
+		if !ok {
+			continue
+		}
+		keyed, listed := want[op.OperationID]
+		if !listed {
+			t.Errorf("POST %s: say whether it takes an Idempotency-Key", op.OperationID)
+		}
+		delete(want, op.OperationID)
+		takes := false
+		for _, p := range op.Parameters {
+			takes = takes || p.In == "header" && p.Name == "Idempotency-Key"
+		}
+		_, has422 := op.Responses["422"]
+		_, has504 := op.Responses["504"]
+		if takes != keyed || has422 != keyed || !has504 {
+			t.Errorf("POST %s: Idempotency-Key %v, 422 %v, 504 %v; want %v, %v, true", op.OperationID, takes, has422, has504, keyed, keyed)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("operations not in the document: %v", want)
 	}
 }
 

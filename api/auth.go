@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -49,9 +50,13 @@ const maxSecretLen = 512
 // principal is who is calling: a server key, or one player's session.
 type principal struct {
 	server  bool
+	key     string // the server key's id ("admin" for GAMEDATA_ADMIN_KEY)
 	player  string // NameKey of the session's player
 	session string // hash of the session token
 }
+
+// adminKeyID names GAMEDATA_ADMIN_KEY among the server keys.
+const adminKeyID = "admin"
 
 type principalKey struct{}
 
@@ -89,6 +94,12 @@ func handle[I, O any](s *Server, who access, op huma.Operation, h func(context.C
 	// huma refuses a body of exactly MaxBodyBytes.
 	op.MaxBodyBytes++
 	op.Errors = append(op.Errors, http.StatusBadRequest, http.StatusServiceUnavailable)
+	if op.Method != http.MethodGet {
+		op.Errors = append(op.Errors, http.StatusGatewayTimeout) // a write of unknown outcome
+	}
+	if _, ok := reflect.TypeFor[I]().FieldByName("IdempotencyHeader"); ok {
+		op.Errors = append(op.Errors, http.StatusUnprocessableEntity) // a key reused for another request
+	}
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		var answer huma.StatusError
@@ -136,7 +147,7 @@ func (s *Server) credentials(ctx context.Context, header string) (principal, err
 		// Compare hashes, so the time taken tells nothing, not even the length.
 		h := sha256.Sum256([]byte(secret))
 		if subtle.ConstantTimeCompare(h[:], s.adminHash[:]) == 1 {
-			return principal{server: true}, nil
+			return principal{server: true, key: adminKeyID}, nil
 		}
 	}
 	hash := gamedata.HashSecret(secret)
@@ -151,7 +162,7 @@ func (s *Server) credentials(ctx context.Context, header string) (principal, err
 		case k.RevokedAt != nil:
 			return principal{}, unauthorized("this API key is revoked")
 		}
-		return principal{server: true}, nil
+		return principal{server: true, key: k.ID.String()}, nil
 	case strings.HasPrefix(secret, gamedata.SessionPrefix):
 		ses, err := s.store.GetSession(ctx, hash)
 		switch {

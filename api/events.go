@@ -25,15 +25,14 @@ type newEvent struct {
 }
 
 type appendEventsIn struct {
+	IdempotencyHeader
 	Body struct {
 		Events []newEvent `json:"events" minItems:"1" maxItems:"1000"`
 	}
 }
 
-type acceptedOut struct {
-	Body struct {
-		Accepted int `json:"accepted"`
-	}
+type accepted struct {
+	Accepted int `json:"accepted"`
 }
 
 type listEventsIn struct {
@@ -54,7 +53,25 @@ func (s *Server) registerEvents() {
 	}, s.listEvents)
 }
 
-func (s *Server) appendEvents(ctx context.Context, in *appendEventsIn) (*acceptedOut, error) {
+func (s *Server) appendEvents(ctx context.Context, in *appendEventsIn) (*answer[accepted], error) {
+	return idempotent[[]gamedata.Event, accepted]{
+		op: "append-events", same: in.Body,
+		prepare: func() ([]gamedata.Event, error) { return s.newEvents(in) },
+		// Appended again with their ids, events are stored once.
+		run: func(events []gamedata.Event, _ attempt) (*answer[accepted], error) {
+			for i := range events {
+				events[i].ExpiresAt = events[i].At.Add(s.retention)
+			}
+			if err := s.store.AppendEvents(ctx, events); err != nil {
+				return nil, err
+			}
+			return &answer[accepted]{Status: http.StatusAccepted, Body: accepted{Accepted: len(events)}}, nil
+		},
+	}.do(ctx, s, in.IdempotencyKey)
+}
+
+// newEvents checks the events of in and gives each its id and time.
+func (s *Server) newEvents(in *appendEventsIn) ([]gamedata.Event, error) {
 	if n := len(in.Body.Events); n < 1 || n > gamedata.EventBatchMax {
 		return nil, invalid("events", fmt.Sprintf("must hold 1 to %d events", gamedata.EventBatchMax))
 	}
@@ -78,19 +95,9 @@ func (s *Server) appendEvents(ctx context.Context, in *appendEventsIn) (*accepte
 		if why != "" {
 			v.Add(field("data"), "%s", why)
 		}
-		events = append(events, gamedata.Event{
-			ID: gamedata.NewID(at), Player: e.Player, Type: e.Type, At: at, Data: data, ExpiresAt: at.Add(s.retention),
-		})
+		events = append(events, gamedata.Event{ID: gamedata.NewID(at), Player: e.Player, Type: e.Type, At: at, Data: data})
 	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	if err := s.store.AppendEvents(ctx, events); err != nil {
-		return nil, err
-	}
-	out := &acceptedOut{}
-	out.Body.Accepted = len(events)
-	return out, nil
+	return events, v.Err()
 }
 
 // eventData compacts an event's data, which must be a JSON object of at most

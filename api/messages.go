@@ -12,15 +12,12 @@ import (
 )
 
 type sendMessageIn struct {
+	IdempotencyHeader
 	Body struct {
 		From string `json:"from" minLength:"1" maxLength:"64" doc:"sender; a player session may only send as itself"`
 		To   string `json:"to" minLength:"1" maxLength:"64" doc:"receiver; must exist"`
 		Text string `json:"text" minLength:"1" maxLength:"4000"`
 	}
-}
-
-type messageOut struct {
-	Body gamedata.Message
 }
 
 type listMessagesIn struct {
@@ -63,31 +60,37 @@ func (s *Server) registerMessages() {
 	}, s.conversation)
 }
 
-func (s *Server) sendMessage(ctx context.Context, in *sendMessageIn) (*messageOut, error) {
-	b := &in.Body
-	if err := actFor(ctx, b.From); err != nil {
-		return nil, forbidden("a player session may send only as its own player (from)")
-	}
-	if n := utf8.RuneCountInString(b.Text); n < 1 || n > gamedata.TextMaxLen {
-		return nil, invalid("text", "must be 1 to 4000 characters")
-	}
-	from, err := s.player(ctx, "from", b.From)
-	if err != nil {
-		return nil, err
-	}
-	to, err := s.player(ctx, "to", b.To)
-	if err != nil {
-		return nil, err
-	}
-	now := s.clock.Now()
-	m := gamedata.Message{
-		ID: gamedata.NewID(now), From: from.Name, To: to.Name, Text: b.Text,
-		CreatedAt: now, ExpiresAt: now.Add(s.retention),
-	}
-	if err := s.store.SendMessage(ctx, m); err != nil {
-		return nil, err
-	}
-	return &messageOut{Body: m}, nil
+func (s *Server) sendMessage(ctx context.Context, in *sendMessageIn) (*answer[gamedata.Message], error) {
+	b := in.Body
+	return idempotent[gamedata.Message, gamedata.Message]{
+		op: "send-message", same: b,
+		prepare: func() (gamedata.Message, error) {
+			if err := actFor(ctx, b.From); err != nil {
+				return gamedata.Message{}, forbidden("a player session may send only as its own player (from)")
+			}
+			if n := utf8.RuneCountInString(b.Text); n < 1 || n > gamedata.TextMaxLen {
+				return gamedata.Message{}, invalid("text", "must be 1 to 4000 characters")
+			}
+			from, err := s.player(ctx, "from", b.From)
+			if err != nil {
+				return gamedata.Message{}, err
+			}
+			to, err := s.player(ctx, "to", b.To)
+			if err != nil {
+				return gamedata.Message{}, err
+			}
+			now := s.clock.Now()
+			return gamedata.Message{ID: gamedata.NewID(now), From: from.Name, To: to.Name, Text: b.Text, CreatedAt: now}, nil
+		},
+		// Sent again with its id, a message is stored once.
+		run: func(m gamedata.Message, _ attempt) (*answer[gamedata.Message], error) {
+			m.ExpiresAt = m.CreatedAt.Add(s.retention)
+			if err := s.store.SendMessage(ctx, m); err != nil {
+				return nil, err
+			}
+			return &answer[gamedata.Message]{Status: http.StatusCreated, Body: m}, nil
+		},
+	}.do(ctx, s, in.IdempotencyKey)
 }
 
 // player reads the player named in field, answering 404 naming the field.

@@ -77,14 +77,24 @@ func (s *Server) handleOps(reg *prometheus.Registry) {
 			}},
 		})
 	}
-	// Huma documents a 422 for operations with input; this API answers 400.
+	// Huma documents a 422 for operations with input; this API answers 400,
+	// and 422 only for an Idempotency-Key reused (see handle).
 	for _, item := range oapi.Paths {
 		for _, op := range []*huma.Operation{item.Get, item.Put, item.Post, item.Patch, item.Delete} {
-			if op != nil {
+			if op != nil && !takesIdempotencyKey(op) {
 				delete(op.Responses, "422")
 			}
 		}
 	}
+}
+
+func takesIdempotencyKey(op *huma.Operation) bool {
+	for _, p := range op.Parameters {
+		if p.In == "header" && p.Name == "Idempotency-Key" {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) readyz(ctx context.Context, _ *struct{}) (*statusOut, error) {

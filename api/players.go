@@ -26,6 +26,7 @@ type playerOut struct {
 }
 
 type createPlayerIn struct {
+	IdempotencyHeader
 	Body struct {
 		Name     string  `json:"name" minLength:"3" maxLength:"32" doc:"letters, digits, '_', '.', '-'; unique ignoring case"`
 		Password string  `json:"password" minLength:"8" maxLength:"128"`
@@ -85,32 +86,57 @@ func (s *Server) registerPlayers() {
 	}, s.logout)
 }
 
-func (s *Server) createPlayer(ctx context.Context, in *createPlayerIn) (*playerOut, error) {
-	b := &in.Body
-	v := &gamedata.ValidationError{}
-	gamedata.ValidateName(v, "name", b.Name)
-	gamedata.ValidatePassword(v, "password", b.Password)
-	gamedata.ValidateContact(v, b.Email, b.Phone, b.Age)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	hash, err := s.passwords.Hash(ctx, b.Password)
-	if err != nil {
-		return nil, fmt.Errorf("hash password: %w", err)
-	}
-	now := s.clock.Now()
-	p := gamedata.Player{
-		ID: gamedata.NewID(now), Name: b.Name, Email: deref(b.Email), Phone: deref(b.Phone), Age: b.Age,
-		CreatedAt: now, UpdatedAt: now, PasswordHash: hash,
-	}
-	if err := s.store.CreatePlayer(ctx, p); err != nil {
-		if errors.Is(err, gamedata.ErrConflict) {
-			return nil, newProblem(http.StatusConflict, "this name is taken (names are unique ignoring case)",
-				gamedata.FieldError{Field: "name", Message: "is taken"})
-		}
-		return nil, err
-	}
-	return &playerOut{Body: p}, nil
+// newPlayer is a registration as resolved, with its password hash (which a
+// Player's JSON leaves out).
+type newPlayer struct {
+	Player       gamedata.Player
+	PasswordHash string
+}
+
+func (s *Server) createPlayer(ctx context.Context, in *createPlayerIn) (*answer[gamedata.Player], error) {
+	b := in.Body
+	same := b
+	same.Password = "" // the key's record keeps no password, not even hashed fast
+	return idempotent[newPlayer, gamedata.Player]{
+		op: "create-player", same: same,
+		prepare: func() (newPlayer, error) {
+			v := &gamedata.ValidationError{}
+			gamedata.ValidateName(v, "name", b.Name)
+			gamedata.ValidatePassword(v, "password", b.Password)
+			gamedata.ValidateContact(v, b.Email, b.Phone, b.Age)
+			if err := v.Err(); err != nil {
+				return newPlayer{}, err
+			}
+			hash, err := s.passwords.Hash(ctx, b.Password)
+			if err != nil {
+				return newPlayer{}, fmt.Errorf("hash password: %w", err)
+			}
+			now := s.clock.Now()
+			return newPlayer{Player: gamedata.Player{
+				ID: gamedata.NewID(now), Name: b.Name, Email: deref(b.Email), Phone: deref(b.Phone), Age: b.Age,
+				CreatedAt: now, UpdatedAt: now,
+			}, PasswordHash: hash}, nil
+		},
+		run: func(np newPlayer, a attempt) (*answer[gamedata.Player], error) {
+			p := np.Player
+			p.PasswordHash = np.PasswordHash
+			err := s.store.CreatePlayer(ctx, p)
+			if errors.Is(err, gamedata.ErrConflict) && a == repeatRun {
+				// The name may be taken by this request's own first call.
+				if stored, gerr := s.store.GetPlayer(ctx, p.Name); gerr == nil && stored.ID == p.ID {
+					return &answer[gamedata.Player]{Status: http.StatusCreated, Body: p}, nil
+				}
+			}
+			switch {
+			case errors.Is(err, gamedata.ErrConflict):
+				return nil, newProblem(http.StatusConflict, "this name is taken (names are unique ignoring case)",
+					gamedata.FieldError{Field: "name", Message: "is taken"})
+			case err != nil:
+				return nil, err
+			}
+			return &answer[gamedata.Player]{Status: http.StatusCreated, Body: p}, nil
+		},
+	}.do(ctx, s, in.IdempotencyKey)
 }
 
 func (s *Server) getPlayer(ctx context.Context, in *PlayerPath) (*playerOut, error) {

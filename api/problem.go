@@ -21,7 +21,7 @@ import (
 // problem is an RFC 9457 problem document: the body of every error answer.
 // Errors lists the fields at fault, for 400s.
 type problem struct {
-	Type   string                `json:"type" doc:"always about:blank: the status and title say what happened"`
+	Type   string                `json:"type" doc:"about:blank (the status and title say what happened), or one of the types of docs/api.md: urn:gamedata:problem:unknown-outcome (504), urn:gamedata:problem:idempotency-key-reused (422)"`
 	Title  string                `json:"title" doc:"the HTTP status text"`
 	Status int                   `json:"status"`
 	Detail string                `json:"detail" doc:"what went wrong, for a person"`
@@ -32,6 +32,25 @@ type problem struct {
 
 func newProblem(status int, detail string, fields ...gamedata.FieldError) *problem {
 	return &problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields}
+}
+
+// Problem types beyond about:blank, for the answers a status alone does not
+// tell (see docs/api.md).
+const (
+	// problemUnknownOutcome: the write may or may not have happened.
+	problemUnknownOutcome = "urn:gamedata:problem:unknown-outcome"
+	// problemKeyReused: an Idempotency-Key was sent before with another
+	// request.
+	problemKeyReused = "urn:gamedata:problem:idempotency-key-reused"
+)
+
+// statusClientClosed is the status logged for a client that went away
+// (nginx's 499).
+const statusClientClosed = 499
+
+func (p *problem) withType(typ string) *problem {
+	p.Type = typ
+	return p
 }
 
 func (p *problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }
@@ -69,7 +88,8 @@ func retryAfter(d time.Duration) string {
 }
 
 // problemOf maps an error of a handler or a store to its answer: the domain
-// errors to 400, 404, 409 and 503 (an outage, or work refused while busy), anything else to a 500 whose cause is
+// errors to 400, 404, 409, 503 (an outage, or work refused while busy) and
+// 504 (a write of unknown outcome), anything else to a 500 whose cause is
 // logged, never shown.
 func (s *Server) problemOf(ctx context.Context, err error) *problem {
 	var p *problem
@@ -90,13 +110,18 @@ func (s *Server) problemOf(ctx context.Context, err error) *problem {
 		// Not logged: the refusals are counted (gamedata_password_hashes_total).
 		return newProblem(http.StatusServiceUnavailable, "the server has too many "+busy.What+" waiting; nothing was done, retry later").
 			withHeader("Retry-After", retryAfter(busy.RetryAfter))
+	case errors.Is(err, gamedata.ErrUnknownOutcome):
+		s.log.LogAttrs(ctx, slog.LevelWarn, "write of unknown outcome", slog.String("err", err.Error()), requestIDAttr(ctx))
+		return newProblem(http.StatusGatewayTimeout, "the write may or may not have happened: "+
+			"retry with the same Idempotency-Key to learn which, and never make a second copy").
+			withType(problemUnknownOutcome).withHeader("Retry-After", "1")
 	case errors.Is(err, gamedata.ErrUnavailable):
 		s.log.LogAttrs(ctx, slog.LevelWarn, "backend unavailable", slog.String("err", err.Error()), requestIDAttr(ctx))
 		return newProblem(http.StatusServiceUnavailable, "a backend is unavailable; nothing was written, retry later").
 			withHeader("Retry-After", "1")
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		// The client went away; nobody reads this answer.
-		return newProblem(499, "request cancelled")
+		return newProblem(statusClientClosed, "request cancelled")
 	default:
 		s.log.LogAttrs(ctx, slog.LevelError, "internal error", slog.String("err", err.Error()), requestIDAttr(ctx))
 		return newProblem(http.StatusInternalServerError, "internal error")

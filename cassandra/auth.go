@@ -23,7 +23,7 @@ var (
 // CreateSession stores a session until its ExpiresAt.
 func (s *Store) CreateSession(ctx context.Context, ses gamedata.Session) error {
 	err := s.query(insertSession, ses.TokenHash, [16]byte(ses.PlayerID), ses.PlayerName, ses.CreatedAt,
-		expiresValue(ses.ExpiresAt), ttl(ses.ExpiresAt, s.clock.Now())).ExecContext(ctx)
+		expiresValue(ses.ExpiresAt), ttl(ses.ExpiresAt, s.clock.Now())).exec(ctx)
 	if err != nil {
 		return s.fail("create session", err)
 	}
@@ -33,7 +33,7 @@ func (s *Store) CreateSession(ctx context.Context, ses gamedata.Session) error {
 // GetSession finds a live session by the hash of its token.
 func (s *Store) GetSession(ctx context.Context, tokenHash string) (gamedata.Session, error) {
 	ses := gamedata.Session{TokenHash: tokenHash}
-	err := s.query(getSession, tokenHash).ScanContext(ctx, (*[16]byte)(&ses.PlayerID), &ses.PlayerName,
+	err := s.query(getSession, tokenHash).scan(ctx, (*[16]byte)(&ses.PlayerID), &ses.PlayerName,
 		&ses.CreatedAt, &ses.ExpiresAt)
 	if err == nil && !live(ses.ExpiresAt, s.clock.Now()) {
 		err = gamedata.ErrNotFound
@@ -46,7 +46,7 @@ func (s *Store) GetSession(ctx context.Context, tokenHash string) (gamedata.Sess
 
 // DeleteSession ends a session at once.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
-	if err := s.query(deleteSession, tokenHash).ExecContext(ctx); err != nil {
+	if err := s.query(deleteSession, tokenHash).exec(ctx); err != nil {
 		return s.fail("delete session", err)
 	}
 	return nil
@@ -83,7 +83,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k gamedata.APIKey) error {
 func (s *Store) GetAPIKey(ctx context.Context, hash string) (gamedata.APIKey, error) {
 	k := gamedata.APIKey{Hash: hash}
 	var revoked time.Time
-	err := s.query(getAPIKey, hash).ScanContext(ctx, (*[16]byte)(&k.ID), &k.Name, &k.Prefix, &k.CreatedAt, &revoked)
+	err := s.query(getAPIKey, hash).scan(ctx, (*[16]byte)(&k.ID), &k.Name, &k.Prefix, &k.CreatedAt, &revoked)
 	if err != nil {
 		return gamedata.APIKey{}, s.fail("get api key", err)
 	}
@@ -93,7 +93,7 @@ func (s *Store) GetAPIKey(ctx context.Context, hash string) (gamedata.APIKey, er
 
 // ListAPIKeys lists every key, newest first.
 func (s *Store) ListAPIKeys(ctx context.Context) ([]gamedata.APIKey, error) {
-	sc := s.query(listAPIKeys, apiKeyList).IterContext(ctx).Scanner()
+	sc := s.query(listAPIKeys, apiKeyList).iter(ctx).Scanner()
 	var keys []gamedata.APIKey
 	for sc.Next() {
 		var k gamedata.APIKey
@@ -126,7 +126,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id uuid.UUID, at time.Time) er
 		return s.fail(op, gamedata.ErrNotFound)
 	}
 	var hash string
-	if err := s.query(apiKeyHash, apiKeyList, [16]byte(id)).ScanContext(ctx, &hash); err != nil {
+	if err := s.query(apiKeyHash, apiKeyList, [16]byte(id)).scan(ctx, &hash); err != nil {
 		return s.fail(op, err)
 	}
 	b := s.batch(gocql.LoggedBatch)

@@ -185,7 +185,7 @@ func (s *Store) ListEvents(ctx context.Context, player string, r gamedata.EventR
 			start = r.From
 		}
 		return s.query(listEvents, key(player), day, below.at, [16]byte(below.id), start).
-			PageSize(want).IterContext(ctx)
+			pageSize(want).iter(ctx)
 	}
 	return pageTimeline(ctx, s, op, events, owner{key(player)}, lo, hi, p, read, scanEvent)
 }

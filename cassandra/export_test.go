@@ -10,6 +10,12 @@ import (
 // Hooks for the tests of package cassandra_test (which may import
 // cassandratest, itself an importer of this package).
 
+// OpenWith opens a store whose statements run through wrap(the driver):
+// the way tests inject faults.
+func OpenWith(ctx context.Context, cfg Config, wrap func(Executor) Executor) (*Store, error) {
+	return open(ctx, cfg, wrap(driverExecutor{}))
+}
+
 // StatementCQL lists the text of every statement of the store.
 func StatementCQL() []string {
 	out := make([]string, len(statements))

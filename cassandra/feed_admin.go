@@ -62,7 +62,7 @@ func (s *Store) DropFeedConsumer(ctx context.Context, name string) error {
 	if _, ok := positions[name]; !ok {
 		return s.fail(op, gamedata.ErrNotFound)
 	}
-	if err := s.query(deleteConsumer, feedName, name).ExecContext(ctx); err != nil {
+	if err := s.query(deleteConsumer, feedName, name).exec(ctx); err != nil {
 		return s.fail(op, err)
 	}
 	s.feed.mu.Lock()

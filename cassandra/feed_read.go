@@ -146,7 +146,7 @@ type position struct{ w, saved time.Time }
 func (s *Store) positions(ctx context.Context) (map[string]position, time.Time, error) {
 	out := map[string]position{}
 	var removedBelow time.Time
-	sc := s.query(readConsumers, feedName).IterContext(ctx).Scanner()
+	sc := s.query(readConsumers, feedName).iter(ctx).Scanner()
 	for sc.Next() {
 		var name string
 		var pos position
@@ -173,7 +173,7 @@ func (s *Store) feedStart(ctx context.Context, removedBelow time.Time) (time.Tim
 	start := tick(s.clock.Now().Add(-s.cfg.FeedMargin))
 	for shard := range int32(feedShards) {
 		var b int32
-		err := s.query(listFeedBuckets, shard, lo, int32(math.MaxInt32)).PageSize(1).ScanContext(ctx, &b)
+		err := s.query(listFeedBuckets, shard, lo, int32(math.MaxInt32)).pageSize(1).scan(ctx, &b)
 		if errors.Is(err, gocql.ErrNotFound) {
 			continue
 		}
@@ -190,7 +190,7 @@ func (s *Store) feedStart(ctx context.Context, removedBelow time.Time) (time.Tim
 // save stores c's watermark.
 func (s *Store) save(ctx context.Context, name string, c *consumer) error {
 	now := s.clock.Now()
-	if err := s.query(saveWatermark, c.w, now, feedName, name).ExecContext(ctx); err != nil {
+	if err := s.query(saveWatermark, c.w, now, feedName, name).exec(ctx); err != nil {
 		return err
 	}
 	c.saved, c.savedAt = c.w, now
@@ -422,7 +422,7 @@ func (s *Store) feedPartitions(ctx context.Context, lo, hi int32) ([]feedPartiti
 	g, gctx := errgroup.WithContext(ctx)
 	for shard := range int32(feedShards) {
 		g.Go(func() error {
-			sc := s.query(listFeedBuckets, shard, lo, hi).PageSize(feedIndexReach).IterContext(gctx).Scanner()
+			sc := s.query(listFeedBuckets, shard, lo, hi).pageSize(feedIndexReach).iter(gctx).Scanner()
 			for len(lists[shard]) < feedIndexReach && sc.Next() {
 				var b int32
 				if err := sc.Scan(&b); err != nil {
@@ -493,8 +493,8 @@ func (s *Store) readFeedBucket(ctx context.Context, parts []feedPartition, want 
 	for i, p := range parts {
 		lo, hi := bounds(p)
 		g.Go(func() error {
-			sc := s.query(st, p.bucket, p.shard, [16]byte(lo), [16]byte(hi)).PageSize(min(want, feedPage)).
-				IterContext(gctx).Scanner()
+			sc := s.query(st, p.bucket, p.shard, [16]byte(lo), [16]byte(hi)).pageSize(min(want, feedPage)).
+				iter(gctx).Scanner()
 			for len(out[i]) < want && sc.Next() {
 				r, err := scan(sc)
 				if err != nil {

@@ -69,15 +69,15 @@ func (s *Store) removeChanges(ctx context.Context) (removed int, err error) {
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(removeParallel)
 		for _, p := range parts {
-			g.Go(func() error { return s.query(deleteFeedPartition, p.bucket, p.shard).ExecContext(gctx) })
+			g.Go(func() error { return s.query(deleteFeedPartition, p.bucket, p.shard).exec(gctx) })
 		}
 		for shard := range int32(feedShards) {
-			g.Go(func() error { return s.query(deleteFeedBuckets, shard, upTo).ExecContext(gctx) })
+			g.Go(func() error { return s.query(deleteFeedBuckets, shard, upTo).exec(gctx) })
 		}
 		if err := g.Wait(); err != nil {
 			return removed, s.fail("remove change records", err)
 		}
-		if err := s.query(markRemoved, bucketStart(upTo, feedBucket), feedName).ExecContext(ctx); err != nil {
+		if err := s.query(markRemoved, bucketStart(upTo, feedBucket), feedName).exec(ctx); err != nil {
 			return removed, s.fail("remove change records", err)
 		}
 		removed += len(parts)

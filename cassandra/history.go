@@ -106,7 +106,7 @@ func (s *Store) writeLog(ctx context.Context, e logEntry) error {
 	if err != nil {
 		return err
 	}
-	return s.query(insertDayLog, args...).ExecContext(ctx)
+	return s.query(insertDayLog, args...).exec(ctx)
 }
 
 func playerLog(p gamedata.Player) logEntry {
@@ -145,7 +145,7 @@ func (s *Store) readDay(ctx context.Context, table string, d gamedata.Day, fn fu
 	for h := bucketOf(d.Start(), hour); h < bucketOf(d.End(), hour); h++ {
 		for shard := range int32(dayLogShards) {
 			g.Go(func() error {
-				iter := s.query(readDayLog, table, h, shard).PageSize(dayLogPage).IterContext(gctx)
+				iter := s.query(readDayLog, table, h, shard).pageSize(dayLogPage).iter(gctx)
 				var row string
 				for iter.Scan(&row) {
 					mu.Lock()
@@ -260,7 +260,7 @@ func (s *Store) EventsStored(ctx context.Context, d gamedata.Day, fn func(gameda
 func (s *Store) AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
 	secs := int(ttl.Seconds())
 	cur := map[string]any{}
-	applied, err := s.query(claimJobLease, name, owner, secs).MapScanCASContext(ctx, cur)
+	applied, err := s.query(claimJobLease, name, owner, secs).scanCAS(ctx, cur)
 	if err != nil {
 		return false, s.fail("acquire lease "+name, err)
 	}
@@ -270,7 +270,7 @@ func (s *Store) AcquireLease(ctx context.Context, name, owner string, ttl time.D
 	if cur["owner"] != owner {
 		return false, nil
 	}
-	applied, err = s.query(renewJobLease, secs, owner, name, owner).MapScanCASContext(ctx, map[string]any{})
+	applied, err = s.query(renewJobLease, secs, owner, name, owner).scanCAS(ctx, map[string]any{})
 	if err != nil {
 		return false, s.fail("renew lease "+name, err)
 	}
@@ -279,7 +279,7 @@ func (s *Store) AcquireLease(ctx context.Context, name, owner string, ttl time.D
 
 // ReleaseLease deletes the lease if owner holds it.
 func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
-	if _, err := s.query(dropJobLease, name, owner).MapScanCASContext(ctx, map[string]any{}); err != nil {
+	if _, err := s.query(dropJobLease, name, owner).scanCAS(ctx, map[string]any{}); err != nil {
 		return s.fail("release lease "+name, err)
 	}
 	return nil

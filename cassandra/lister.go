@@ -45,7 +45,7 @@ func (s *Store) ListAllPlayers(ctx context.Context, fn func(gamedata.Player) err
 	g.SetLimit(listParallel)
 	for _, r := range tokenRanges(listRanges) {
 		g.Go(func() error {
-			sc := s.query(scanPlayers, r[0], r[1]).PageSize(listPage).IterContext(gctx).Scanner()
+			sc := s.query(scanPlayers, r[0], r[1]).pageSize(listPage).iter(gctx).Scanner()
 			for sc.Next() {
 				var p gamedata.Player
 				if err := sc.Scan((*[16]byte)(&p.ID), &p.Name, &p.Email, &p.Phone, &p.Age, &p.PasswordHash,

@@ -106,7 +106,7 @@ func (s *Store) messages(ctx context.Context, op string, t messageTable, o owner
 		if from != nil {
 			below = from.id
 		}
-		return s.query(t.page, append(t.partition(o, bucket), [16]byte(below))...).PageSize(want).IterContext(ctx)
+		return s.query(t.page, append(t.partition(o, bucket), [16]byte(below))...).pageSize(want).iter(ctx)
 	}
 	return pageTimeline(ctx, s, op, t.timeline, o, firstBucket, lastBucket, p, read, scanMessage)
 }

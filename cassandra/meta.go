@@ -18,7 +18,7 @@ func (s *Store) PutMeta(ctx context.Context, d gamedata.MetaDoc) error {
 	if !utf8.ValidString(d.Key) {
 		return s.fail("put meta", gamedata.Invalid("key", "is not UTF-8"))
 	}
-	if err := s.query(putMeta, d.Key, string(d.Value), d.UpdatedAt).ExecContext(ctx); err != nil {
+	if err := s.query(putMeta, d.Key, string(d.Value), d.UpdatedAt).exec(ctx); err != nil {
 		return s.fail("put meta "+d.Key, err)
 	}
 	return nil
@@ -31,7 +31,7 @@ func (s *Store) GetMeta(ctx context.Context, key string) (gamedata.MetaDoc, erro
 	}
 	d := gamedata.MetaDoc{Key: key}
 	var value string
-	if err := s.query(getMeta, key).ScanContext(ctx, &value, &d.UpdatedAt); err != nil {
+	if err := s.query(getMeta, key).scan(ctx, &value, &d.UpdatedAt); err != nil {
 		return gamedata.MetaDoc{}, s.fail("get meta "+key, err)
 	}
 	d.Value = []byte(value)

@@ -90,7 +90,7 @@ func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKe
 	}
 	first := map[string]any{}
 	created, err := s.query(claimOrderKey, append([]any{user, idempotencyKey}, orderArgs(o)...)...).
-		MapScanCASContext(ctx, first)
+		scanCAS(ctx, first)
 	if err != nil {
 		return gamedata.Order{}, false, s.fail(op, err)
 	}
@@ -101,7 +101,7 @@ func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKe
 	// made or as it is now (paid, maybe).
 	stored := map[string]any{}
 	applied, err := s.changeByLWT(ctx, orderChange(o), func() (bool, error) {
-		return s.query(insertOrderLWT, append([]any{user}, orderArgs(o)...)...).MapScanCASContext(ctx, stored)
+		return s.query(insertOrderLWT, append([]any{user}, orderArgs(o)...)...).scanCAS(ctx, stored)
 	})
 	if err != nil {
 		return gamedata.Order{}, false, s.fail(op, err)
@@ -118,7 +118,7 @@ func (s *Store) GetOrder(ctx context.Context, user string, id uuid.UUID) (gameda
 		return gamedata.Order{}, s.fail("get order "+id.String()+" of "+user, gamedata.ErrNotFound)
 	}
 	q := s.query(getOrder, key(user), [16]byte(id))
-	o, err := scanOrder(func(dest ...any) error { return q.ScanContext(ctx, dest...) })
+	o, err := scanOrder(func(dest ...any) error { return q.scan(ctx, dest...) })
 	if err != nil {
 		return o, s.fail("get order "+id.String()+" of "+user, err)
 	}
@@ -136,7 +136,7 @@ func (s *Store) ListOrders(ctx context.Context, user string, p gamedata.PageRequ
 		c.id = maxTimeUUID
 	}
 	limit := p.PageLimit()
-	iter := s.query(listOrders, key(user), [16]byte(c.id)).PageSize(limit + 1).IterContext(ctx)
+	iter := s.query(listOrders, key(user), [16]byte(c.id)).pageSize(limit + 1).iter(ctx)
 	r := newRows[gamedata.Order](limit)
 	err = r.take(iter, limit+1, 0, time.Time{}, func(sc gocql.Scanner) (gamedata.Order, cursor, time.Time, error) {
 		o, err := scanOrder(sc.Scan)
@@ -168,7 +168,7 @@ func (s *Store) PayOrder(ctx context.Context, user string, id uuid.UUID, at time
 	}
 	applied, err := s.changeByLWT(ctx, orderChange(o), func() (bool, error) {
 		return s.query(payOrder, string(gamedata.OrderPaid), at, key(user), [16]byte(id),
-			string(gamedata.OrderUnpaid)).MapScanCASContext(ctx, map[string]any{})
+			string(gamedata.OrderUnpaid)).scanCAS(ctx, map[string]any{})
 	})
 	switch {
 	case err != nil:

@@ -46,7 +46,7 @@ func (s *Store) CreatePlayer(ctx context.Context, p gamedata.Player) error {
 	}
 	applied, err := s.changeByLWT(ctx, playerChange(p.Name), func() (bool, error) {
 		return s.query(insertPlayer, key(p.Name), [16]byte(p.ID), p.Name, p.Email, p.Phone,
-			orUnset(p.Age), p.PasswordHash, p.CreatedAt, p.UpdatedAt).MapScanCASContext(ctx, map[string]any{})
+			orUnset(p.Age), p.PasswordHash, p.CreatedAt, p.UpdatedAt).scanCAS(ctx, map[string]any{})
 	})
 	if err != nil {
 		return s.fail("create player "+p.Name, err)
@@ -60,7 +60,7 @@ func (s *Store) CreatePlayer(ctx context.Context, p gamedata.Player) error {
 // GetPlayer finds a player by name, in any case.
 func (s *Store) GetPlayer(ctx context.Context, name string) (gamedata.Player, error) {
 	var p gamedata.Player
-	err := s.query(getPlayer, key(name)).ScanContext(ctx, (*[16]byte)(&p.ID), &p.Name, &p.Email,
+	err := s.query(getPlayer, key(name)).scan(ctx, (*[16]byte)(&p.ID), &p.Name, &p.Email,
 		&p.Phone, &p.Age, &p.PasswordHash, &p.CreatedAt, &p.UpdatedAt)
 	if err != nil {
 		return p, s.fail("get player "+name, err)

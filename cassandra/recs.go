@@ -51,7 +51,7 @@ func (s *Store) PutRecs(ctx context.Context, sets []gamedata.RecSet) error {
 			if err != nil {
 				return fmt.Errorf("cassandra: encode recommendations of %s: %w", set.Player, err)
 			}
-			if err := s.query(putRecs, set.Player, string(set.Kind), string(js), set.GeneratedAt).ExecContext(gctx); err != nil {
+			if err := s.query(putRecs, set.Player, string(set.Kind), string(js), set.GeneratedAt).exec(gctx); err != nil {
 				return s.fail("store recommendations of "+set.Player, err)
 			}
 			return nil
@@ -64,7 +64,7 @@ func (s *Store) PutRecs(ctx context.Context, sets []gamedata.RecSet) error {
 func (s *Store) GetRecs(ctx context.Context, player string, kind gamedata.RecKind) (gamedata.RecSet, error) {
 	set := gamedata.RecSet{Player: player, Kind: kind}
 	var js string
-	if err := s.query(getRecs, player, string(kind)).ScanContext(ctx, &js, &set.GeneratedAt); err != nil {
+	if err := s.query(getRecs, player, string(kind)).scan(ctx, &js, &set.GeneratedAt); err != nil {
 		return set, s.fail("recommendations of "+player, err)
 	}
 	if err := json.Unmarshal([]byte(js), &set.Items); err != nil {
@@ -77,7 +77,7 @@ func (s *Store) GetRecs(ctx context.Context, player string, kind gamedata.RecKin
 func (s *Store) RecsBuild(ctx context.Context) (gamedata.RecsBuild, error) {
 	var b gamedata.RecsBuild
 	var done int
-	err := s.query(getRecsBuild, recsBuildName).ScanContext(ctx, &b.Started, &b.After, &done, &b.Finished)
+	err := s.query(getRecsBuild, recsBuildName).scan(ctx, &b.Started, &b.After, &done, &b.Finished)
 	if errors.Is(err, gocql.ErrNotFound) {
 		return gamedata.RecsBuild{}, nil
 	}
@@ -94,7 +94,7 @@ func (s *Store) SaveRecsBuild(ctx context.Context, b gamedata.RecsBuild) error {
 	if !b.Finished.IsZero() {
 		finished = b.Finished
 	}
-	if err := s.query(putRecsBuild, recsBuildName, b.Started, b.After, b.Done, finished).ExecContext(ctx); err != nil {
+	if err := s.query(putRecsBuild, recsBuildName, b.Started, b.After, b.Done, finished).exec(ctx); err != nil {
 		return s.fail("save the recommendation build", err)
 	}
 	return nil
@@ -108,7 +108,7 @@ func (s *Store) scanTable(ctx context.Context, op string, st *statement, each fu
 	g.SetLimit(listParallel)
 	for _, r := range tokenRanges(listRanges) {
 		g.Go(func() error {
-			sc := s.query(st, r[0], r[1]).PageSize(listPage).IterContext(gctx).Scanner()
+			sc := s.query(st, r[0], r[1]).pageSize(listPage).iter(gctx).Scanner()
 			for sc.Next() {
 				mu.Lock()
 				err := each(sc)

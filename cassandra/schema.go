@@ -114,6 +114,10 @@ var migrations = []migration{
 		{name: "recs_build", key: "(name)", columns: "name text, started timestamp, after text, done int, " +
 			"finished timestamp"},
 	}},
+	{"the idempotency records of the API", []table{
+		{name: "idempotency", key: "(key)", ttl: true, columns: "key text, fingerprint text, request blob, status int, " +
+			"response blob, expires timestamp"},
+	}},
 }
 
 // Columns shared by tables: of an order (after its keys), of a message
@@ -287,7 +291,7 @@ func ApplySchema(ctx context.Context, cfg Config, sc Schema) (SchemaReport, erro
 	if err != nil {
 		return report, fmt.Errorf("cassandra: connect to keyspace %s: %w", sc.Keyspace, gamedata.Unavailable("cassandra", err))
 	}
-	s := &Store{cfg: set, session: session, clock: set.Clock}
+	s := &Store{cfg: set, session: session, run: driverExecutor{}, clock: set.Clock}
 	defer s.Close()
 	if err := s.ddl(ctx, migrationsTable.create(sc.Keyspaces), migrationsTable.name); err != nil {
 		return report, err
@@ -315,7 +319,7 @@ func ensureKeyspace(ctx context.Context, set settings, sc Schema) (changed bool,
 		return false, nil, fmt.Errorf("cassandra: connect to %v: %w", set.Hosts, gamedata.Unavailable("cassandra", err))
 	}
 	defer session.Close()
-	s := &Store{cfg: set, session: session}
+	s := &Store{cfg: set, session: session, run: driverExecutor{}}
 	if err := s.ddl(ctx, sc.createKeyspace(), ""); err != nil {
 		return false, nil, err
 	}
@@ -386,7 +390,7 @@ func (r SchemaReport) ReplicationSteps(sc Schema) []string {
 // ddl runs a schema statement and waits until every node (or, on Keyspaces,
 // the service) has the change; tableName is the table it creates, if any.
 func (s *Store) ddl(ctx context.Context, cql, tableName string) error {
-	if err := s.session.Query(cql).ExecContext(ctx); err != nil {
+	if err := s.run.Exec(ctx, s.session.Query(cql)); err != nil {
 		return s.fail("schema: "+firstLine(cql), err)
 	}
 	if s.cfg.Keyspaces {
@@ -408,7 +412,7 @@ func (s *Store) ddl(ctx context.Context, cql, tableName string) error {
 func (s *Store) waitKeyspaces(ctx context.Context, query string, args ...any) error {
 	for {
 		var status string
-		err := s.session.Query(query, args...).ScanContext(ctx, &status)
+		err := s.run.Scan(ctx, s.session.Query(query, args...), &status)
 		if err == nil && (status == "ACTIVE" || !strings.Contains(query, "status")) {
 			return nil
 		}
@@ -429,7 +433,7 @@ func (s *Store) applyStep(ctx context.Context, version int, m migration, owner s
 	op := fmt.Sprintf("schema step %d", version)
 	for {
 		claimed, err := s.query(claimStep, version, stepApplying, owner, s.clock.Now(), int(claimLease.Seconds())).
-			MapScanCASContext(ctx, map[string]any{})
+			scanCAS(ctx, map[string]any{})
 		if err != nil {
 			return false, s.fail(op+": claim", err)
 		}
@@ -440,7 +444,7 @@ func (s *Store) applyStep(ctx context.Context, version int, m migration, owner s
 				}
 			}
 			done, err := s.query(finishStep, stepApplied, owner, m.description, s.clock.Now(), version, owner).
-				MapScanCASContext(ctx, map[string]any{})
+				scanCAS(ctx, map[string]any{})
 			if err != nil {
 				return false, s.fail(op+": record", err)
 			}
@@ -451,7 +455,7 @@ func (s *Store) applyStep(ctx context.Context, version int, m migration, owner s
 			// statements are idempotent, so wait for it like any other.
 		}
 		var state string
-		err = s.query(stepState, version).ScanContext(ctx, &state)
+		err = s.query(stepState, version).scan(ctx, &state)
 		switch {
 		case err == nil && state == stepApplied:
 			return false, nil
@@ -481,7 +485,7 @@ func firstLine(s string) string {
 // checkSchema fails unless the keyspace holds every step this build needs.
 func (s *Store) checkSchema(ctx context.Context) error {
 	var state string
-	err := s.query(stepState, Version).ScanContext(ctx, &state)
+	err := s.query(stepState, Version).scan(ctx, &state)
 	if err == nil && state == stepApplied {
 		return nil
 	}
@@ -504,6 +508,6 @@ func DropKeyspace(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("cassandra: connect to %v: %w", set.Hosts, gamedata.Unavailable("cassandra", err))
 	}
 	defer session.Close()
-	s := &Store{cfg: set, session: session}
+	s := &Store{cfg: set, session: session, run: driverExecutor{}}
 	return s.ddl(ctx, "DROP KEYSPACE IF EXISTS "+set.Keyspace, "")
 }

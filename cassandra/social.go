@@ -51,7 +51,7 @@ func (s *Store) AddFriend(ctx context.Context, a, b string, at time.Time) error 
 		names[i] = p.Name
 	}
 	var known string
-	err := s.query(friendExists, ka, kb).ScanContext(ctx, &known)
+	err := s.query(friendExists, ka, kb).scan(ctx, &known)
 	switch {
 	case err == nil:
 		return nil // friends already: nothing changes
@@ -60,7 +60,7 @@ func (s *Store) AddFriend(ctx context.Context, a, b string, at time.Time) error 
 	}
 	for i, k := range [2]string{ka, kb} {
 		var n int64
-		if err := s.query(countFriends, k).ScanContext(ctx, &n); err != nil {
+		if err := s.query(countFriends, k).scan(ctx, &n); err != nil {
 			return s.fail(op, err)
 		}
 		if n >= int64(s.cfg.MaxFriends) {
@@ -152,7 +152,7 @@ func (s *Store) ListFriends(ctx context.Context, player string, p gamedata.PageR
 		}
 		after = &f
 	}
-	iter := s.query(listFriends, key(player)).PageSize(friendsReadPage).IterContext(ctx)
+	iter := s.query(listFriends, key(player)).pageSize(friendsReadPage).iter(ctx)
 	var rows []friendRow
 	var f friendRow
 	for iter.Scan(&f.Name, &f.Since, (*[16]byte)(&f.id)) {
@@ -182,7 +182,7 @@ const friendsReadPage = 1000
 // FriendCount counts player's partition.
 func (s *Store) FriendCount(ctx context.Context, player string) (int, error) {
 	var n int64
-	if err := s.query(countFriends, key(player)).ScanContext(ctx, &n); err != nil {
+	if err := s.query(countFriends, key(player)).scan(ctx, &n); err != nil {
 		return 0, s.fail("count friends of "+player, err)
 	}
 	return int(n), nil
@@ -208,7 +208,7 @@ func (s *Store) SetInterests(ctx context.Context, player string, tags []string, 
 // GetInterests reads player's tags; none when never set.
 func (s *Store) GetInterests(ctx context.Context, player string) (gamedata.Interests, error) {
 	var in gamedata.Interests
-	err := s.query(getInterests, key(player)).ScanContext(ctx, &in.Tags, &in.UpdatedAt)
+	err := s.query(getInterests, key(player)).scan(ctx, &in.Tags, &in.UpdatedAt)
 	switch {
 	case errors.Is(err, gocql.ErrNotFound):
 		return gamedata.Interests{Tags: []string{}}, nil

@@ -62,8 +62,49 @@ func lwt(scope serialScope, cql string) *statement {
 	return define(&statement{cql: cql, serial: scope})
 }
 
-// query makes a driver query of st bound to args.
-func (s *Store) query(st *statement, args ...any) *gocql.Query {
+// Executor runs the store's statements: the driver's session in
+// production (driverExecutor), which tests wrap to inject faults, such as a
+// timeout after a write reached the node, as Temporal's persistence tests
+// do (see export_test.go). Statements are told apart by their CQL
+// (q.Statement(), the entries of b).
+type Executor interface {
+	Exec(ctx context.Context, q *gocql.Query) error
+	Scan(ctx context.Context, q *gocql.Query, dest ...any) error
+	// MapScanCAS runs a lightweight transaction; when it did not apply,
+	// dest holds the row that stopped it.
+	MapScanCAS(ctx context.Context, q *gocql.Query, dest map[string]any) (applied bool, err error)
+	Iter(ctx context.Context, q *gocql.Query) *gocql.Iter
+	ExecBatch(ctx context.Context, b *gocql.Batch) error
+}
+
+// driverExecutor runs statements with the driver, as they are.
+type driverExecutor struct{}
+
+func (driverExecutor) Exec(ctx context.Context, q *gocql.Query) error { return q.ExecContext(ctx) }
+
+func (driverExecutor) Scan(ctx context.Context, q *gocql.Query, dest ...any) error {
+	return q.ScanContext(ctx, dest...)
+}
+
+func (driverExecutor) MapScanCAS(ctx context.Context, q *gocql.Query, dest map[string]any) (bool, error) {
+	return q.MapScanCASContext(ctx, dest)
+}
+
+func (driverExecutor) Iter(ctx context.Context, q *gocql.Query) *gocql.Iter {
+	return q.IterContext(ctx)
+}
+
+func (driverExecutor) ExecBatch(ctx context.Context, b *gocql.Batch) error { return b.ExecContext(ctx) }
+
+// call is one statement bound to its values, run through the store's
+// Executor.
+type call struct {
+	q   *gocql.Query
+	run Executor
+}
+
+// query binds st to args.
+func (s *Store) query(st *statement, args ...any) call {
 	q := s.session.Query(st.cql, args...).Idempotent(st.idempotent)
 	switch st.serial {
 	case localPaxos:
@@ -71,18 +112,35 @@ func (s *Store) query(st *statement, args ...any) *gocql.Query {
 	case namePaxos:
 		q.SerialConsistency(s.cfg.nameSerial)
 	}
-	return q
+	return call{q: q, run: s.run}
 }
+
+// pageSize sets how many rows the driver fetches at a time.
+func (c call) pageSize(n int) call {
+	c.q.PageSize(n)
+	return c
+}
+
+func (c call) exec(ctx context.Context) error { return c.run.Exec(ctx, c.q) }
+
+func (c call) scan(ctx context.Context, dest ...any) error { return c.run.Scan(ctx, c.q, dest...) }
+
+func (c call) scanCAS(ctx context.Context, dest map[string]any) (bool, error) {
+	return c.run.MapScanCAS(ctx, c.q, dest)
+}
+
+func (c call) iter(ctx context.Context) *gocql.Iter { return c.run.Iter(ctx, c.q) }
 
 // batch collects statements written together.
 type batch struct {
-	b *gocql.Batch
+	b   *gocql.Batch
+	run Executor
 }
 
-func (s *Store) batch(typ gocql.BatchType) batch { return batch{b: s.session.Batch(typ)} }
+func (s *Store) batch(typ gocql.BatchType) batch { return batch{b: s.session.Batch(typ), run: s.run} }
 
 func (b batch) add(st *statement, args ...any) {
 	b.b.Entries = append(b.b.Entries, gocql.BatchEntry{Stmt: st.cql, Args: args, Idempotent: st.idempotent})
 }
 
-func (b batch) exec(ctx context.Context) error { return b.b.ExecContext(ctx) }
+func (b batch) exec(ctx context.Context) error { return b.run.ExecBatch(ctx, b.b) }

@@ -27,9 +27,11 @@ import (
 type Store struct {
 	cfg     settings
 	session *gocql.Session
-	clock   gamedata.Clock
-	feed    *feed
-	closed  atomic.Bool
+	// run runs every statement (see Executor).
+	run    Executor
+	clock  gamedata.Clock
+	feed   *feed
+	closed atomic.Bool
 }
 
 var _ gamedata.Store = (*Store)(nil)
@@ -45,7 +47,10 @@ func (s *Store) Backend() gamedata.Backend {
 // Open connects to the cluster, checks that the keyspace holds the schema
 // this build needs (see ApplySchema) and prepares every statement, so that
 // a missing table or column is reported now, not on the first request.
-func Open(ctx context.Context, cfg Config) (*Store, error) {
+func Open(ctx context.Context, cfg Config) (*Store, error) { return open(ctx, cfg, driverExecutor{}) }
+
+// open is Open with the statements run by run.
+func open(ctx context.Context, cfg Config, run Executor) (*Store, error) {
 	set, err := cfg.settings()
 	if err != nil {
 		return nil, err
@@ -54,7 +59,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, connectError(ctx, set, err)
 	}
-	s := &Store{cfg: set, session: session, clock: set.Clock, feed: newFeed()}
+	s := &Store{cfg: set, session: session, run: run, clock: set.Clock, feed: newFeed()}
 	if err := s.checkSchema(ctx); err != nil {
 		session.Close()
 		return nil, err
@@ -109,25 +114,32 @@ var ping = read(`SELECT release_version FROM system.local WHERE key = ?`)
 // Ping asks the node the driver picks for its version.
 func (s *Store) Ping(ctx context.Context) error {
 	var version string
-	if err := s.query(ping, "local").ScanContext(ctx, &version); err != nil {
+	if err := s.query(ping, "local").scan(ctx, &version); err != nil {
 		return s.fail("ping", err)
 	}
 	return nil
 }
 
 // fail wraps err with op and maps it to the domain errors: no row is
-// ErrNotFound; a node that is down, overloaded or slow, a lost connection,
-// a deadline or a closed store is ErrUnavailable. Domain errors pass
-// through; anything else (a bad statement) is wrapped as it is.
+// ErrNotFound; a write that timed out on the replicas, or a lightweight
+// transaction whose Paxos round may still commit, is ErrUnknownOutcome
+// (either may be applied later); a node that is down, overloaded or slow, a
+// lost connection, a deadline or a closed store is ErrUnavailable. Domain
+// errors pass through; anything else (a bad statement) is wrapped as it is.
 func (s *Store) fail(op string, err error) error {
 	var reqErr gocql.RequestError
 	var netErr net.Error
+	var writeTimeout *gocql.RequestErrWriteTimeout
+	var casUnknown *gocql.RequestErrCASWriteUnknown
 	switch {
 	case errors.Is(err, gamedata.ErrNotFound), errors.Is(err, gamedata.ErrConflict),
-		errors.Is(err, gamedata.ErrInvalid), errors.Is(err, gamedata.ErrUnavailable):
+		errors.Is(err, gamedata.ErrInvalid), errors.Is(err, gamedata.ErrUnavailable),
+		errors.Is(err, gamedata.ErrUnknownOutcome):
 		return fmt.Errorf("cassandra: %s: %w", op, err)
 	case errors.Is(err, gocql.ErrNotFound):
 		return fmt.Errorf("cassandra: %s: %w", op, gamedata.ErrNotFound)
+	case errors.As(err, &writeTimeout), errors.As(err, &casUnknown):
+		return fmt.Errorf("%s: %w", op, gamedata.UnknownOutcome("cassandra", err))
 	case s.closed.Load(), errors.As(err, &netErr), errors.Is(err, context.DeadlineExceeded),
 		errors.As(err, &reqErr) && outage[reqErr.Code()], transient(err):
 		return fmt.Errorf("%s: %w", op, gamedata.Unavailable("cassandra", err))
@@ -136,13 +148,13 @@ func (s *Store) fail(op string, err error) error {
 }
 
 // outage lists the error codes of a cluster that cannot serve now, as
-// opposed to a bad statement: not enough replicas alive, overload, a
-// timeout or failure of the replicas, a Paxos round of unknown outcome.
+// opposed to a bad statement: not enough replicas alive, overload, a read's
+// timeout, a failure of the replicas. (A write's timeout is not an outage:
+// see fail.)
 var outage = map[int]bool{
 	gocql.ErrCodeServer: true, gocql.ErrCodeUnavailable: true, gocql.ErrCodeOverloaded: true,
-	gocql.ErrCodeBootstrapping: true, gocql.ErrCodeTruncate: true, gocql.ErrCodeWriteTimeout: true,
-	gocql.ErrCodeReadTimeout: true, gocql.ErrCodeReadFailure: true, gocql.ErrCodeWriteFailure: true,
-	gocql.ErrCodeCDCWriteFailure: true, gocql.ErrCodeCASWriteUnknown: true,
+	gocql.ErrCodeBootstrapping: true, gocql.ErrCodeTruncate: true, gocql.ErrCodeReadTimeout: true,
+	gocql.ErrCodeReadFailure: true, gocql.ErrCodeWriteFailure: true, gocql.ErrCodeCDCWriteFailure: true,
 }
 
 // transient reports the driver's own errors for a cluster it cannot reach.

@@ -72,7 +72,7 @@ func pageTimeline[T any](ctx context.Context, s *Store, op string, tl timeline, 
 	limit := p.PageLimit()
 	r := newRows[T](limit)
 	// The index is read a driver page at a time, as far as the page needs.
-	index := s.query(listBuckets, tl.table, o[0], o[1], lo, hi).PageSize(indexPage).IterContext(ctx).Scanner()
+	index := s.query(listBuckets, tl.table, o[0], o[1], lo, hi).pageSize(indexPage).iter(ctx).Scanner()
 	var last int32
 	for first := true; len(r.items) <= limit && index.Next(); first = false {
 		var b, exp int32

@@ -156,11 +156,25 @@ func (c *Client) Raw(ctx context.Context, method, path, contentType string, body
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
+	if key, ok := ctx.Value(idempotencyKey{}).(string); ok {
+		req.Header.Set("Idempotency-Key", key)
+	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("client: %s %s: %w", method, path, err)
 	}
 	return resp, nil
+}
+
+type idempotencyKey struct{}
+
+// WithIdempotencyKey returns ctx that makes a call send key as its
+// Idempotency-Key: a retry of a POST that creates or pays with the same key
+// (after a 504 of unknown outcome, a 503, or no answer at all) answers what
+// the first call answered, and never writes twice. Use a new key for each
+// new request (a random UUID), the same for its retries.
+func WithIdempotencyKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, idempotencyKey{}, key)
 }
 
 // errorBodyMax bounds how much of an error answer is read.

@@ -20,8 +20,9 @@ type problem struct {
 }
 
 // Error is an answer other than 2xx, with its problem document. It matches
-// gamedata.ErrInvalid (400), ErrNotFound (404), ErrConflict (409) and
-// ErrUnavailable (503) under errors.Is, and a 400 unwraps to a
+// gamedata.ErrInvalid (400), ErrNotFound (404), ErrConflict (409),
+// ErrUnavailable (503) and ErrUnknownOutcome (504: retry with the same
+// WithIdempotencyKey) under errors.Is, and a 400 unwraps to a
 // *gamedata.ValidationError holding the fields at fault.
 type Error struct {
 	Status int
@@ -29,7 +30,7 @@ type Error struct {
 	Title  string
 	Detail string
 	Fields []gamedata.FieldError
-	// RetryAfter is the server's Retry-After (429, 503), else 0.
+	// RetryAfter is the server's Retry-After (429, 503, 504), else 0.
 	RetryAfter time.Duration
 	// RequestID names the request in the server's log.
 	RequestID string
@@ -52,6 +53,7 @@ var statusErrors = map[int]error{
 	http.StatusNotFound:           gamedata.ErrNotFound,
 	http.StatusConflict:           gamedata.ErrConflict,
 	http.StatusServiceUnavailable: gamedata.ErrUnavailable,
+	http.StatusGatewayTimeout:     gamedata.ErrUnknownOutcome,
 }
 
 // Is matches the domain error of e's status.

@@ -185,8 +185,8 @@ func TestResultsAreClassified(t *testing.T) {
 		t.Errorf("counts %v, want %v", got, want)
 	}
 	// Every result of every op is exported from the start, at 0.
-	if n := len(samples(t, reg, "gamedata_store_requests_total")); n%7 != 0 || n < 7*25 {
-		t.Errorf("%d series of gamedata_store_requests_total, want 7 results for each of at least 25 ops", n)
+	if n := len(samples(t, reg, "gamedata_store_requests_total")); n%8 != 0 || n < 8*25 {
+		t.Errorf("%d series of gamedata_store_requests_total, want 8 results for each of at least 25 ops", n)
 	}
 }
 
@@ -202,11 +202,18 @@ func (downStore) Ping(ctx context.Context) error {
 	return ctx.Err()
 }
 
+func (downStore) SendMessage(context.Context, gamedata.Message) error {
+	return gamedata.UnknownOutcome("cassandra", errors.New("write timeout"))
+}
+
 func TestOutagesAreUnavailable(t *testing.T) {
 	m, reg := newStoreMetrics(t)
 	s := m.Store("cassandra", downStore{})
 	if _, err := s.GetPlayer(context.Background(), "alice"); !errors.Is(err, gamedata.ErrUnavailable) {
 		t.Fatalf("GetPlayer: %v", err)
+	}
+	if err := s.SendMessage(context.Background(), gamedata.Message{}); !errors.Is(err, gamedata.ErrUnknownOutcome) {
+		t.Fatalf("SendMessage: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
@@ -214,7 +221,8 @@ func TestOutagesAreUnavailable(t *testing.T) {
 		t.Fatal("Ping of a silent node succeeded")
 	}
 	got := counts(t, reg)
-	want := map[string]float64{"cassandra/get_player/unavailable": 1, "cassandra/ping/unavailable": 1}
+	want := map[string]float64{"cassandra/get_player/unavailable": 1, "cassandra/ping/unavailable": 1,
+		"cassandra/send_message/unknown_outcome": 1}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("counts %v, want %v", got, want)
 	}

@@ -19,19 +19,21 @@ import (
 
 // Result label values of gamedata_store_requests_total. A caller's mistake
 // (not_found, conflict, invalid) and a caller that gave up (canceled) are
-// told apart from the backend failing (unavailable, error), which is what
-// the alerts watch.
+// told apart from the backend failing (unavailable, unknown_outcome,
+// error), which is what the alerts watch.
 const (
-	ResultOK          = "ok"
-	ResultNotFound    = "not_found"
-	ResultConflict    = "conflict"
-	ResultInvalid     = "invalid"
-	ResultUnavailable = "unavailable"
-	ResultCanceled    = "canceled"
-	ResultError       = "error"
+	ResultOK             = "ok"
+	ResultNotFound       = "not_found"
+	ResultConflict       = "conflict"
+	ResultInvalid        = "invalid"
+	ResultUnavailable    = "unavailable"
+	ResultCanceled       = "canceled"
+	ResultError          = "error"
+	ResultUnknownOutcome = "unknown_outcome"
 )
 
-var results = []string{ResultOK, ResultNotFound, ResultConflict, ResultInvalid, ResultUnavailable, ResultCanceled, ResultError}
+var results = []string{ResultOK, ResultNotFound, ResultConflict, ResultInvalid, ResultUnavailable, ResultCanceled, ResultError,
+	ResultUnknownOutcome}
 
 // resultOf classifies the outcome of one call.
 func resultOf(err error) int {
@@ -44,6 +46,8 @@ func resultOf(err error) int {
 		return 2
 	case errors.Is(err, gamedata.ErrInvalid):
 		return 3
+	case errors.Is(err, gamedata.ErrUnknownOutcome):
+		return 7
 	case errors.Is(err, gamedata.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return 4
 	case errors.Is(err, context.Canceled):
@@ -70,7 +74,7 @@ func NewStoreMetrics(reg prometheus.Registerer) (*StoreMetrics, error) {
 	requests, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gamedata_store_requests_total",
 		Help: "Calls of the primary store and of search, by backend, operation and result " +
-			"(ok, not_found, conflict, invalid, unavailable, canceled, error).",
+			"(ok, not_found, conflict, invalid, unavailable, canceled, error, unknown_outcome).",
 	}, []string{"backend", "op", "result"}))
 	if err != nil {
 		return nil, err
@@ -133,6 +137,14 @@ func call[T any](o *op, f func() (T, error)) (T, error) {
 	return v, err
 }
 
+// call2 is call for a method that also returns a flag.
+func call2[T any](o *op, f func() (T, bool, error)) (T, bool, error) {
+	start := time.Now()
+	v, ok, err := f()
+	o.done(start, err)
+	return v, ok, err
+}
+
 // exec is call for a method that returns only an error.
 func exec(o *op, f func() error) error {
 	start := time.Now()
@@ -193,6 +205,8 @@ const (
 	opListEvents
 	opPutMeta
 	opGetMeta
+	opClaimIdempotency
+	opCompleteIdempotency
 	opPing
 	nStoreOps
 )
@@ -205,6 +219,7 @@ var storeOpNames = [nStoreOps]string{
 	"send_message", "inbox", "sent", "conversation",
 	"append_events", "list_events",
 	"put_meta", "get_meta",
+	"claim_idempotency", "complete_idempotency",
 	"ping",
 }
 
@@ -289,16 +304,9 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id uuid.UUID, at time.Time) er
 
 // CreateOrder measures the store's CreateOrder.
 func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKey string) (gamedata.Order, bool, error) {
-	var created bool
-	stored, err := call(s.ops[opCreateOrder], func() (gamedata.Order, error) {
-		var (
-			stored gamedata.Order
-			err    error
-		)
-		stored, created, err = s.inner.CreateOrder(ctx, o, idempotencyKey)
-		return stored, err
+	return call2(s.ops[opCreateOrder], func() (gamedata.Order, bool, error) {
+		return s.inner.CreateOrder(ctx, o, idempotencyKey)
 	})
-	return stored, created, err
 }
 
 // GetOrder measures the store's GetOrder.
@@ -354,6 +362,18 @@ func (s *Store) PutMeta(ctx context.Context, d gamedata.MetaDoc) error {
 // GetMeta measures the store's GetMeta.
 func (s *Store) GetMeta(ctx context.Context, key string) (gamedata.MetaDoc, error) {
 	return call(s.ops[opGetMeta], func() (gamedata.MetaDoc, error) { return s.inner.GetMeta(ctx, key) })
+}
+
+// ClaimIdempotency measures the store's ClaimIdempotency.
+func (s *Store) ClaimIdempotency(ctx context.Context, r gamedata.IdempotencyRecord) (gamedata.IdempotencyRecord, bool, error) {
+	return call2(s.ops[opClaimIdempotency], func() (gamedata.IdempotencyRecord, bool, error) {
+		return s.inner.ClaimIdempotency(ctx, r)
+	})
+}
+
+// CompleteIdempotency measures the store's CompleteIdempotency.
+func (s *Store) CompleteIdempotency(ctx context.Context, r gamedata.IdempotencyRecord) error {
+	return exec(s.ops[opCompleteIdempotency], func() error { return s.inner.CompleteIdempotency(ctx, r) })
 }
 
 // Searcher is a gamedata.Searcher that measures every call of the one it

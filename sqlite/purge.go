@@ -11,16 +11,16 @@ const purgeBatch = 1000
 
 func (s *Store) preparePurge(p *preparer) {
 	// Table names cannot be parameters: these are our constants.
-	for _, table := range []string{"sessions", "messages", "events", "player_changes"} {
+	for _, table := range []string{"sessions", "messages", "events", "player_changes", "idempotency"} {
 		s.purge = append(s.purge, p.write(`DELETE FROM `+table+` WHERE rowid IN
 			(SELECT rowid FROM `+table+` WHERE expires <= :now LIMIT :batch)`))
 	}
 }
 
-// PurgeExpired deletes the sessions, messages and events that have expired
-// (reads skip them already; this frees their space), and the change records
-// older than the feed retention while no consumer reads the feed (see
-// purgeChanges), and returns how many.
+// PurgeExpired deletes the sessions, messages, events, player changes and
+// idempotency records that have expired (reads skip them already; this
+// frees their space), and the change records older than the feed retention
+// while no consumer reads the feed (see purgeChanges), and returns how many.
 // Each batch is its own short transaction: stopping half way loses nothing.
 func (s *Store) PurgeExpired(ctx context.Context) (deleted int64, err error) {
 	now := s.now()

@@ -239,6 +239,19 @@ CREATE TABLE recommendations (
 ) STRICT;
 DELETE FROM recs_build;
 `,
+	// 9: the idempotency records of the API (see idempotency.go); status
+	// 0 while the request has no answer.
+	`
+CREATE TABLE idempotency (
+	key         TEXT    NOT NULL PRIMARY KEY,
+	fingerprint TEXT    NOT NULL,
+	request     BLOB    NOT NULL,
+	status      INTEGER NOT NULL,
+	response    BLOB,
+	expires     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX idempotency_by_expires ON idempotency (expires);
+`,
 }
 
 // foldFunc is the SQL function that lowercases as emailKey does, for the

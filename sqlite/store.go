@@ -81,6 +81,7 @@ type Store struct {
 	insertFriend, deleteFriend, listFriends, putInterests, getInterests  *sql.Stmt
 	putRecs, getRecs, getRecsBuild, putRecsBuild                         *sql.Stmt
 	scanPaid, scanPlays, scanFriends, scanInterests                      *sql.Stmt
+	claimIdempotency, getIdempotency, putIdempotency                     *sql.Stmt
 	ping                                                                 *sql.Stmt
 	purge                                                                []*sql.Stmt
 
@@ -256,6 +257,7 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	s.prepareMessages(p)
 	s.prepareEvents(p)
 	s.prepareMeta(p)
+	s.prepareIdempotency(p)
 	s.preparePurge(p)
 	s.prepareFeed(p)
 	s.prepareSearch(p)

@@ -44,6 +44,7 @@ var areas = []struct {
 	{"Messages", messageTests},
 	{"Events", eventTests},
 	{"Meta", metaTests},
+	{"Idempotency", idempotencyTests},
 	{"Paging", pagingTests},
 	{"Ping", []testCase{{"Works", testPing}}},
 }
