@@ -1,5 +1,5 @@
 // Package bench is the load generator of gamedata bench: it plays the
-// game's servers against a running gamedata through the Go client, with a
+// game's servers against a running gamedata over HTTP, with a
 // mix of scenarios (register, login, read a profile, create and pay an
 // order, send a message, read an inbox, post events, search) over a
 // population of players, and measures each scenario's latency in HDR
@@ -59,7 +59,9 @@ type Config struct {
 	Timeout time.Duration
 	// Progress receives a line a second while the run goes on; nil: none.
 	Progress io.Writer
-	// Transport makes the requests; default the client's shared one.
+	// Transport makes the set-up's requests (the population, the probe of
+	// search, the server's metrics); default a clone of net/http's. The
+	// scenarios' requests go through fasthttp (see fastClient).
 	Transport http.RoundTripper
 }
 
@@ -75,7 +77,16 @@ const (
 
 // PlayerName is the name of player i of the population of prefix, the same
 // for bench and for Preload.
-func PlayerName(prefix string, i int) string { return fmt.Sprintf("%s%07d", prefix, i) }
+func PlayerName(prefix string, i int) string {
+	const width = 7 // digits, zero-padded
+	n := strconv.Itoa(i)
+	b := make([]byte, 0, len(prefix)+max(width, len(n)))
+	b = append(b, prefix...)
+	for range width - len(n) {
+		b = append(b, '0')
+	}
+	return string(append(b, n...))
+}
 
 func (c *Config) defaults() error {
 	if c.URL == "" || c.Key == "" {
@@ -99,7 +110,7 @@ func (c *Config) defaults() error {
 	if c.Transport == nil {
 		c.Transport = http.DefaultTransport.(*http.Transport).Clone()
 		t := c.Transport.(*http.Transport)
-		t.MaxIdleConns, t.MaxIdleConnsPerHost = 2048, 2048 // one per request in flight
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = setupWorkers, setupWorkers // one per request in flight
 	}
 	var v gamedata.ValidationError
 	gamedata.ValidateName(&v, "prefix", PlayerName(c.Prefix, 0))
@@ -120,7 +131,8 @@ func (c *Config) defaults() error {
 // runner is one run.
 type runner struct {
 	cfg     Config
-	c       *client.Client
+	c       *client.Client // the set-up's requests
+	fast    *fastClient    // the scenarios' requests
 	counter *countingTransport
 	runID   string // makes register's names unique to this run
 	regSeq  atomic.Int64
@@ -144,6 +156,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	var err error
 	r.c, err = client.New(cfg.URL, client.WithToken(cfg.Key), client.WithHTTPClient(&http.Client{Transport: r.counter}))
 	if err != nil {
+		return nil, err
+	}
+	if r.fast, err = newFastClient(cfg, r.counter); err != nil {
 		return nil, err
 	}
 	res := &Result{URL: cfg.URL, Mode: "open", Rate: cfg.Rate, Concurrency: cfg.Concurrency, Mix: cfg.Mix.String(),
@@ -192,7 +207,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.closedLoop(ctx)
 	}
 	stopProgress()
-	res.ServerCores, res.ClientCores = cpu0.cores(r.readCPU(context.WithoutCancel(ctx)))
+	cpu1 := r.readCPU(context.WithoutCancel(ctx))
+	res.ServerCores, res.ClientCores = cpu0.cores(cpu1)
+	res.ServerCPUPerScenario, res.ClientCPUPerScenario = cpu0.perScenario(cpu1, r.started.Load())
 	stopped := end
 	if at := interruptedAt.Load(); at != 0 && at < end.UnixNano() {
 		stopped, res.Interrupted = time.Unix(0, at), true
@@ -229,15 +246,29 @@ func (r *runner) probeSearch(ctx context.Context) (ok bool, why string, err erro
 	return false, "", fmt.Errorf("bench: reach %s: %w", r.cfg.URL, err)
 }
 
-// worker is what one scenario run may use: the runner and a random source
-// of its own.
+// worker is what one scenario run may use: the runner, a random source
+// and a buffer for request bodies of its own.
 type worker struct {
 	r   *runner
 	rng *rand.Rand
+	buf []byte
 }
 
 func (r *runner) newWorker() *worker {
-	return &worker{r: r, rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+	return &worker{r: r, rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), buf: make([]byte, 0, bodyCap)}
+}
+
+// bodyCap fits the largest request body of a scenario (post_events').
+const bodyCap = 1024
+
+// send makes one request of a scenario (see fastClient.do) with body, built
+// in w.buf, which it keeps for the next request.
+func (w *worker) send(ctx context.Context, route, method, path string, body []byte, out any) error {
+	err := w.r.fast.do(ctx, route, method, path, body, out)
+	if cap(body) > cap(w.buf) {
+		w.buf = body[:0]
+	}
+	return err
 }
 
 // player picks a player of the population.

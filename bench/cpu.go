@@ -62,11 +62,25 @@ func (m cpuMeter) cores(later cpuMeter) (server, client float64) {
 	return server, (later.client - m.client) / secs
 }
 
-// coresString shows the cores for the table.
-func coresString(server, client float64) string {
-	s := "unknown"
-	if server >= 0 {
-		s = fmt.Sprintf("%.2f", server)
+// perScenario returns the CPU time the server and bench spent from m to
+// later for each of n scenarios (in microseconds); server is -1 when
+// unknown.
+func (m cpuMeter) perScenario(later cpuMeter, n int64) (server, client float64) {
+	if n <= 0 {
+		return -1, 0
 	}
-	return fmt.Sprintf("server %s cores, bench %.2f cores", s, client)
+	server = -1
+	if m.server >= 0 && later.server >= 0 {
+		server = (later.server - m.server) / float64(n) * 1e6
+	}
+	return server, (later.client - m.client) / float64(n) * 1e6
+}
+
+// coresString shows the cores for the table.
+func coresString(r *Result) string {
+	if r.ServerCores < 0 {
+		return fmt.Sprintf("server unknown cores, bench %.2f cores (%.0f µs a scenario)", r.ClientCores, r.ClientCPUPerScenario)
+	}
+	return fmt.Sprintf("server %.2f cores (%.0f µs a scenario), bench %.2f cores (%.0f µs a scenario)",
+		r.ServerCores, r.ServerCPUPerScenario, r.ClientCores, r.ClientCPUPerScenario)
 }

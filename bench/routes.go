@@ -49,13 +49,18 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		return resp, err // no answer: the server may or may not have counted it
 	}
 	r, _ := req.Context().Value(routeKey{}).(string)
-	if r == "" {
-		r = "unnamed"
+	t.count(r, req.Method, resp.StatusCode)
+	return resp, nil
+}
+
+// count counts one answered request ("unnamed" if route is empty).
+func (t *countingTransport) count(route, method string, code int) {
+	if route == "" {
+		route = "unnamed"
 	}
 	t.mu.Lock()
-	t.counts[countKey{r, req.Method, resp.StatusCode}]++
+	t.counts[countKey{route, method, code}]++
 	t.mu.Unlock()
-	return resp, nil
 }
 
 // snapshot returns the counts sorted by route, method and code.

@@ -11,8 +11,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/gamedata-dev/gamedata"
-	"github.com/gamedata-dev/gamedata/client"
 )
 
 // Kind tells reads from writes: the goals of docs/benchmarks.md are set for
@@ -151,47 +152,67 @@ func (p *picker) pick(r *rand.Rand) int {
 }
 
 // The scenarios. Each acts with the server key for players of the
-// population, as a game server does.
+// population, as a game server does. bench runs beside the server it
+// measures, so they are lean (see fastClient): request bodies are built
+// without reflection in the worker's buffer, and answers are not decoded,
+// except for the id of a new order.
 
 func register(ctx context.Context, w *worker) error {
-	name := w.r.newPlayerName()
-	_, err := w.r.c.CreatePlayer(route(ctx, "/v1/players"), client.NewPlayer{Name: name, Password: w.r.cfg.Password})
-	return err
+	b := append(w.buf[:0], `{"name":`...)
+	b = appendJSONString(b, w.r.newPlayerName())
+	b = append(b, `,"password":`...)
+	b = appendJSONString(b, w.r.cfg.Password)
+	return w.send(ctx, "/v1/players", http.MethodPost, "/v1/players", append(b, '}'), nil)
 }
 
 func login(ctx context.Context, w *worker) error {
-	_, err := w.r.c.Login(route(ctx, "/v1/sessions"), w.player(), w.r.cfg.Password)
-	return err
+	b := append(w.buf[:0], `{"name":`...)
+	b = appendJSONString(b, w.player())
+	b = append(b, `,"password":`...)
+	b = appendJSONString(b, w.r.cfg.Password)
+	return w.send(ctx, "/v1/sessions", http.MethodPost, "/v1/sessions", append(b, '}'), nil)
 }
 
 func readProfile(ctx context.Context, w *worker) error {
-	_, err := w.r.c.GetPlayer(route(ctx, "/v1/players/{name}"), w.player())
-	return err
+	return w.send(ctx, "/v1/players/{name}", http.MethodGet, "/v1/players/"+url.PathEscape(w.player()), nil, nil)
+}
+
+// newOrder is what createPayOrder reads of a new order.
+type newOrder struct {
+	ID uuid.UUID `json:"id"`
 }
 
 func createPayOrder(ctx context.Context, w *worker) error {
-	name := w.player()
-	o, _, err := w.r.c.CreateOrder(route(ctx, "/v1/players/{name}/orders"), name, client.NewOrder{
-		Item: "item-" + strconv.Itoa(w.rng.IntN(100)), Amount: 1 + w.rng.IntN(3), Price: gamedata.Money(99 + w.rng.IntN(10000)),
-	})
-	if err != nil {
+	path := "/v1/players/" + url.PathEscape(w.player()) + "/orders"
+	b := append(w.buf[:0], `{"item":"item-`...)
+	b = strconv.AppendInt(b, int64(w.rng.IntN(100)), 10)
+	b = append(b, `","amount":`...)
+	b = strconv.AppendInt(b, int64(1+w.rng.IntN(3)), 10)
+	b = append(b, `,"price":"`...)
+	b = append(b, gamedata.Money(99+w.rng.IntN(10000)).String()...)
+	b = append(b, `"}`...)
+	var o newOrder
+	if err := w.send(ctx, "/v1/players/{name}/orders", http.MethodPost, path, b, &o); err != nil {
 		return err
 	}
-	_, err = w.r.c.PayOrder(route(ctx, "/v1/players/{name}/orders/{id}/pay"), name, o.ID)
-	return err
+	return w.send(ctx, "/v1/players/{name}/orders/{id}/pay", http.MethodPost, path+"/"+o.ID.String()+"/pay", nil, nil)
 }
 
 func sendMessage(ctx context.Context, w *worker) error {
 	from, to := w.twoPlayers()
-	_, err := w.r.c.SendMessage(route(ctx, "/v1/messages"), client.NewMessage{
-		From: from, To: to, Text: "gg, rematch? " + strconv.Itoa(w.rng.IntN(1000)),
-	})
-	return err
+	b := append(w.buf[:0], `{"from":`...)
+	b = appendJSONString(b, from)
+	b = append(b, `,"to":`...)
+	b = appendJSONString(b, to)
+	b = append(b, `,"text":"gg, rematch? `...)
+	b = strconv.AppendInt(b, int64(w.rng.IntN(1000)), 10)
+	b = append(b, `"}`...)
+	return w.send(ctx, "/v1/messages", http.MethodPost, "/v1/messages", b, nil)
 }
 
 func readInbox(ctx context.Context, w *worker) error {
-	_, err := w.r.c.Inbox(route(ctx, "/v1/players/{name}/inbox"), w.player(), client.PageOptions{Limit: 20})
-	return err
+	return w.send(ctx, "/v1/players/{name}/inbox", http.MethodGet,
+		"/v1/players/"+url.PathEscape(w.player())+"/inbox?limit=20", nil, nil)
 }
 
 // eventsPerBatch is the batch of post_events: a game server flushes a
@@ -199,17 +220,34 @@ func readInbox(ctx context.Context, w *worker) error {
 const eventsPerBatch = 10
 
 func postEvents(ctx context.Context, w *worker) error {
-	name := w.player()
-	events := make([]client.NewEvent, eventsPerBatch)
-	for i := range events {
-		data, err := json.Marshal(map[string]int{"level": w.rng.IntN(100), "score": w.rng.IntN(100000)})
-		if err != nil {
-			return err
+	name := appendJSONString(nil, w.player())
+	b := append(w.buf[:0], `{"events":[`...)
+	for i := range eventsPerBatch {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		events[i] = client.NewEvent{Player: name, Type: "quest_done", Data: data}
+		b = append(b, `{"player":`...)
+		b = append(b, name...)
+		b = append(b, `,"type":"quest_done","data":{"level":`...)
+		b = strconv.AppendInt(b, int64(w.rng.IntN(100)), 10)
+		b = append(b, `,"score":`...)
+		b = strconv.AppendInt(b, int64(w.rng.IntN(100000)), 10)
+		b = append(b, `}}`...)
 	}
-	_, err := w.r.c.AppendEvents(route(ctx, "/v1/events"), events)
-	return err
+	return w.send(ctx, "/v1/events", http.MethodPost, "/v1/events", append(b, `]}`...), nil)
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // searchPlayersPath is the probe of whether the server searches.
@@ -219,13 +257,9 @@ func searchPlayers(ctx context.Context, w *worker) error {
 	// A prefix shared by at most 100 players of the population.
 	name := w.player()
 	prefix := name[:max(len(name)-2, 1)]
-	var page client.Page[gamedata.Player]
-	return w.r.c.Do(route(ctx, searchPlayersPath), http.MethodGet,
-		searchPlayersPath+"?"+url.Values{"name_prefix": {prefix}, "limit": {"20"}}.Encode(), nil, &page)
+	return w.send(ctx, searchPlayersPath, http.MethodGet, searchPlayersPath+"?limit=20&name_prefix="+url.QueryEscape(prefix), nil, nil)
 }
 
 func searchOrders(ctx context.Context, w *worker) error {
-	var page client.Page[gamedata.Order]
-	return w.r.c.Do(route(ctx, "/v1/search/orders"), http.MethodGet,
-		"/v1/search/orders?"+url.Values{"user": {w.player()}, "status": {"paid"}, "limit": {"20"}}.Encode(), nil, &page)
+	return w.send(ctx, "/v1/search/orders", http.MethodGet, "/v1/search/orders?limit=20&status=paid&user="+url.QueryEscape(w.player()), nil, nil)
 }

@@ -174,6 +174,11 @@ type Result struct {
 	// busy on average over the warm-up and the measured period.
 	ServerCores float64 `json:"server_cores"`
 	ClientCores float64 `json:"client_cores"`
+	// ServerCPUPerScenario and ClientCPUPerScenario are the CPU time, in
+	// microseconds, the server (-1 if unknown) and bench spent on each
+	// scenario sent over the same period.
+	ServerCPUPerScenario float64 `json:"server_cpu_per_scenario_us"`
+	ClientCPUPerScenario float64 `json:"client_cpu_per_scenario_us"`
 	// Requests counts every answered request bench made, set-up and
 	// warm-up included, as the server counts them.
 	Requests []RouteCount `json:"requests"`
@@ -212,7 +217,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 		stopped = " (interrupted)"
 	}
 	fmt.Fprintf(w, "%s: %s, %s measured after a %s warm-up%s, %d players; %s\n",
-		r.URL, load, time.Duration(r.Duration), time.Duration(r.Warmup), stopped, r.Players, coresString(r.ServerCores, r.ClientCores))
+		r.URL, load, time.Duration(r.Duration), time.Duration(r.Warmup), stopped, r.Players, coresString(r))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scenario\tkind\tcount\terrors\tper s\tp50 ms\tp95 ms\tp99 ms\tp99.9 ms\tmax ms\t")
 	for _, s := range append(slices.Clone(r.Scenarios), r.Total) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -37,6 +38,7 @@ type benchConfig struct {
 	Timeout     time.Duration
 	JSON        bool
 	Progress    bool
+	CPUProfile  string
 
 	Preload         int
 	PreloadOnly     bool
@@ -51,10 +53,13 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Load a running gamedata with the game's scenarios and measure their latency",
 		Long: `Play the game's servers against a running gamedata (--url) with a server key
-(--key), through the Go client: a mix of scenarios over a population of
-players, after a warm-up, for --duration; then print per scenario the count,
-errors, throughput and latency percentiles (p50, p95, p99, p99.9, max), or
-JSON with --json. Ctrl-C ends the run early and still prints what it measured.
+(--key), over HTTP: a mix of scenarios over a population of players, after a
+warm-up, for --duration; then print per scenario the count, errors,
+throughput and latency percentiles (p50, p95, p99, p99.9, max), and the CPU
+the server and bench spent per scenario, or JSON with --json. Ctrl-C ends
+the run early and still prints what it measured. bench shares the CPUs with
+the server when both run on one machine: its requests are lean (see
+docs/performance.md), and --cpu-profile shows where its own time goes.
 
 Scenarios (weights for --mix):
 ` + scenarioHelp() + `
@@ -106,13 +111,14 @@ client address. The key is --key, else GAMEDATA_ADMIN_KEY, else
 	fs.DurationVar(&c.Timeout, "timeout", 10*time.Second, "how long one request may take before it counts as a timeout")
 	fs.BoolVar(&c.JSON, "json", false, "print the result as JSON (for scripts) instead of a table")
 	fs.BoolVar(&c.Progress, "progress", true, "show a progress line on standard error while running")
+	fs.StringVar(&c.CPUProfile, "cpu-profile", "", "write a CPU profile of bench itself over the run (warm-up included) to this file, for go tool pprof")
 	fs.IntVar(&c.Preload, "preload", 0, "first make the population this large in the store (not through the server); 0: no preload")
 	fs.BoolVar(&c.PreloadOnly, "preload-only", false, "preload, then stop without loading the server")
 	fs.IntVar(&c.PreloadOrders, "preload-orders", 3, "orders of each preloaded player (the first one paid)")
 	fs.IntVar(&c.PreloadMessages, "preload-messages", 3, "messages each preloaded player sends to others of the population")
 	fs.IntVar(&c.PreloadWorkers, "preload-workers", 32, "players preloaded at once")
 	for _, name := range []string{"url", "metrics-url", "key", "mix", "players", "player-prefix", "password", "rate", "concurrency", "warmup",
-		"duration", "timeout", "json", "progress", "preload", "preload-only", "preload-orders", "preload-messages", "preload-workers"} {
+		"duration", "timeout", "json", "progress", "cpu-profile", "preload", "preload-only", "preload-orders", "preload-messages", "preload-workers"} {
 		cliOnly(fs, name) // what one run does, not a setting of the installation
 	}
 	return cmd
@@ -154,7 +160,7 @@ func (r *rateValue) Set(s string) error {
 	return nil
 }
 
-func runBench(ctx context.Context, c benchConfig, stdout, stderr io.Writer) error {
+func runBench(ctx context.Context, c benchConfig, stdout, stderr io.Writer) (err error) {
 	mix, err := bench.ParseMix(c.Mix)
 	if err != nil {
 		return fmt.Errorf("--mix: %w", err)
@@ -185,6 +191,17 @@ func runBench(ctx context.Context, c benchConfig, stdout, stderr io.Writer) erro
 	key, err := benchKey(c)
 	if err != nil {
 		return err
+	}
+	if c.CPUProfile != "" {
+		stopProfile, err := startCPUProfile(c.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if perr := stopProfile(); perr != nil && err == nil {
+				err = perr
+			}
+		}()
 	}
 	res, err := bench.Run(ctx, bench.Config{
 		URL: c.URL, Key: key, MetricsURL: c.MetricsURL, Mix: mix, Players: c.Players, Prefix: c.Prefix, Password: c.Password,
@@ -248,4 +265,24 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// startCPUProfile profiles this process into path until the returned
+// func is called.
+func startCPUProfile(path string) (stop func() error, err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("--cpu-profile: %w", err)
+		}
+		return nil
+	}, nil
 }
