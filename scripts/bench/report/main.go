@@ -83,7 +83,8 @@ type runOutput struct {
 
 // meta is what scripts/bench-report says about a run.
 type meta struct {
-	// Table is a (seed workload), b (peak) or c (growth).
+	// Table is a (seed workload), b (peak), c (growth), d (the seed
+	// workload without register and login) or e (durable writes).
 	Table string `json:"table"`
 	Store string `json:"store"`
 	// Label names the parts that ran: "SQLite; search: SQL over SQLite".
@@ -97,6 +98,11 @@ type meta struct {
 	Load string `json:"load"`
 	// Preload is the preload that ran just before, if any.
 	Preload *bench.PreloadResult `json:"preload,omitempty"`
+	// Sync and Build tell the runs of table e apart: --sqlite-synchronous,
+	// and "current" or "baseline <rev>" (the server built from before
+	// group commit).
+	Sync  string `json:"sync,omitempty"`
+	Build string `json:"build,omitempty"`
 }
 
 type benchRun struct {

@@ -13,8 +13,19 @@ import (
 
 // Goals of docs/benchmarks.md.
 const (
-	readP99Goal = 10.0 // ms, every read scenario of the seed mix
-	growthGoal  = 1.2  // p99 at the large size over p99 at the small one
+	readP99Goal = 5.0 // ms, every read scenario of the seed mix
+	growthGoal  = 1.2 // p99 at the large size over p99 at the small one
+	// hashTailGoal bounds a read's p99 in the seed mix over its p99 in the
+	// same mix without register and login (table d).
+	hashTailGoal = 1.5
+	// Group commit with --sqlite-synchronous full (table e): at least this
+	// times the baseline's throughput, at most this times its p99; with
+	// normal, no less throughput.
+	fullThroughputGoal = 2.0
+	fullP99Goal        = 0.5
+	// cassandraCPUGoal bounds the server's CPU per scenario of the seed mix
+	// on Cassandra over the embedded server's.
+	cassandraCPUGoal = 1.2
 	// heldP999 is the p99.9 above which an open loop did not hold its
 	// rate: a server that keeps up answers within it; one that falls
 	// behind builds a queue whose wait grows without bound.
@@ -47,6 +58,9 @@ func (r *report) markdown(w io.Writer, svg string) error {
 	p.seed(r.table("a"))
 	p.peak(r.table("b"))
 	p.growth(r.table("c"))
+	p.hashTail(r.table("a"), r.table("d"))
+	p.durableWrites(r.table("e"))
+	p.cpuPerScenario(r.table("a"))
 	p.f("## Latency percentiles\n\n![p50, p95, p99 and p99.9 of each scenario](%s)\n\n", svg)
 	p.f("Each bar is a percentile of one scenario in one run of table (a) (log scale), and, for table (c), the p99 at each size.\n\n")
 	p.goals(r)
@@ -134,6 +148,9 @@ func (p *printer) runHeader(br benchRun) {
 			server = fmt.Sprintf("%.2f", out.ServerCores)
 		}
 		cpu = fmt.Sprintf(" The server kept %s cores busy, bench %.2f (its warm-up included).", server, out.ClientCores)
+		if out.ServerCPUPerScenario > 0 {
+			cpu += fmt.Sprintf(" CPU a scenario: server %.0f µs, bench %.0f µs.", out.ServerCPUPerScenario, out.ClientCPUPerScenario)
+		}
 	}
 	p.f("**%s** — %s, %s measured after a %s warm-up, %d players in the store; started %s, load average before: %s.%s\n\n",
 		br.meta.Label, load, time.Duration(out.Duration), time.Duration(out.Warmup), br.meta.Players,
@@ -361,6 +378,16 @@ func (p *printer) goals(r *report) {
 		p.f("- p99 at %d players within %gx of p99 at %d players, on %s: %s.\n", pair[1].meta.Players, growthGoal,
 			pair[0].meta.Players, pair[0].meta.Label, verdict)
 	}
+	for _, pair := range hashPairs(r.table("a"), r.table("d")) {
+		p.f("- Seed mix, every read's p99 within %gx of its p99 without register and login, on %s: %s.\n",
+			hashTailGoal, pair[0].meta.Label, hashVerdict(pair))
+	}
+	for _, v := range writeVerdicts(r.table("e")) {
+		p.f("- %s\n", v)
+	}
+	if v, ok := cpuVerdict(r.table("a")); ok {
+		p.f("- %s\n", v)
+	}
 	p.f("\n")
 }
 
@@ -370,4 +397,225 @@ func oneLine(s string) string {
 		s = s[:160] + "..."
 	}
 	return strings.ReplaceAll(s, "`", "'")
+}
+
+// hashPairs pairs each store's seed run (table a) with its run without
+// register and login (table d).
+func hashPairs(a, d []benchRun) [][2]benchRun {
+	var out [][2]benchRun
+	for _, without := range d {
+		for _, with := range a {
+			if with.meta.Store == without.meta.Store {
+				out = append(out, [2]benchRun{with, without})
+			}
+		}
+	}
+	return out
+}
+
+// hashRow is one read scenario of a hash pair.
+type hashRow struct {
+	name              string
+	with, without     float64 // p99 ms
+	ratio             float64
+	withinRatio, fast bool
+}
+
+func hashRows(pair [2]benchRun) []hashRow {
+	var rows []hashRow
+	for _, s := range pair[0].out.Scenarios {
+		if s.Kind != bench.Read || s.Count == 0 {
+			continue
+		}
+		o, ok := pair[1].out.Scenario(s.Name)
+		if !ok || o.Count == 0 || o.P99 <= 0 {
+			continue
+		}
+		r := hashRow{name: s.Name, with: s.P99, without: o.P99, ratio: s.P99 / o.P99}
+		r.withinRatio, r.fast = r.ratio <= hashTailGoal, s.P99 < readP99Goal
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func hashVerdict(pair [2]benchRun) string {
+	var over []string
+	rows := hashRows(pair)
+	for _, r := range rows {
+		if !r.withinRatio || !r.fast {
+			over = append(over, fmt.Sprintf("%s (%.2f ms, %.2fx)", r.name, r.with, r.ratio))
+		}
+	}
+	switch {
+	case len(rows) == 0:
+		return "no read ran in both"
+	case len(over) > 0:
+		return fmt.Sprintf("does not hold for %s (goal: within %gx and under %g ms)", strings.Join(over, ", "), hashTailGoal, readP99Goal)
+	}
+	return fmt.Sprintf("holds for all %d reads, each also under %g ms", len(rows), readP99Goal)
+}
+
+func (p *printer) hashTail(a, d []benchRun) {
+	if !p.section("## (d) The read tail with and without password hashes", d) {
+		return
+	}
+	p.f("The seed mix of table (a), and right after it on the same server the same mix without register and login (the "+
+		"only scenarios that hash a password), at the same rate. A read's p99 should not move by more than %gx for the "+
+		"0.3%% of scenarios that hash, and stay under %g ms.\n\n", hashTailGoal, readP99Goal)
+	for _, pair := range hashPairs(a, d) {
+		p.f("**%s** (started %s and %s):\n\n", pair[0].meta.Label, pair[0].out.Started.Format(time.RFC3339), pair[1].out.Started.Format(time.RFC3339))
+		p.f("| read | p99 ms, seed mix | p99 ms, without register and login | ratio | within %gx | under %g ms |\n|---|--:|--:|--:|---|---|\n",
+			hashTailGoal, readP99Goal)
+		for _, r := range hashRows(pair) {
+			p.f("| %s | %.2f | %.2f | %.2f | %s | %s |\n", r.name, r.with, r.without, r.ratio, yes(r.withinRatio), yes(r.fast))
+		}
+		p.f("\n")
+	}
+	for _, br := range d {
+		p.runHeader(br)
+		p.scenarioTable(br.out)
+	}
+}
+
+func yes(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+// writePair is table e's two runs of one synchronous setting, and the
+// current build's figures over the baseline's.
+type writePair struct {
+	sync              string
+	baseline, current benchRun
+	throughput, p99   float64 // current over baseline
+	hasBoth           bool
+}
+
+func writePairs(e []benchRun) []writePair {
+	bySync := map[string]*writePair{}
+	var order []string
+	for _, br := range e {
+		wp := bySync[br.meta.Sync]
+		if wp == nil {
+			wp = &writePair{sync: br.meta.Sync}
+			bySync[br.meta.Sync] = wp
+			order = append(order, br.meta.Sync)
+		}
+		if br.meta.Build == "current" {
+			wp.current = br
+		} else {
+			wp.baseline = br
+		}
+	}
+	var out []writePair
+	for _, s := range order {
+		wp := *bySync[s]
+		b, c := wp.baseline.out, wp.current.out
+		if wp.hasBoth = b.Total.Count > 0 && c.Total.Count > 0; wp.hasBoth {
+			wp.throughput = requestRate(c) / requestRate(b)
+			wp.p99 = c.Total.P99 / b.Total.P99
+		}
+		out = append(out, wp)
+	}
+	return out
+}
+
+func writeVerdicts(e []benchRun) []string {
+	var out []string
+	for _, wp := range writePairs(e) {
+		if !wp.hasBoth {
+			continue
+		}
+		if wp.sync == "full" {
+			ok := wp.throughput >= fullThroughputGoal && wp.p99 <= fullP99Goal
+			out = append(out, fmt.Sprintf("Writes with --sqlite-synchronous full, 32 writers: %.2fx the baseline's throughput (goal >= %gx), "+
+				"p99 %.2fx (goal <= %gx): %s.", wp.throughput, fullThroughputGoal, wp.p99, fullP99Goal, holds(ok)))
+		} else {
+			out = append(out, fmt.Sprintf("Writes with --sqlite-synchronous %s, 32 writers: %.2fx the baseline's throughput, p99 %.2fx "+
+				"(goal: no slower): %s.", wp.sync, wp.throughput, wp.p99, holds(wp.throughput >= 1)))
+		}
+	}
+	return out
+}
+
+func holds(ok bool) string {
+	if ok {
+		return "holds"
+	}
+	return "**does not hold**"
+}
+
+func (p *printer) durableWrites(e []benchRun) {
+	if !p.section("## (e) Durable writes: group commit in SQLite", e) {
+		return
+	}
+	p.f("The write scenarios of the seed mix (create and pay an order, send a message, post events) on a closed loop of 32 " +
+		"writers against the embedded server, with `--sqlite-synchronous full` (a commit survives a power loss: an fsync per " +
+		"commit) and `normal`; each against the server built from before group commit (the baseline) and the current one, " +
+		"one after the other on fresh stores. Writes a second count HTTP requests.\n\n")
+	p.f("| synchronous | server | writes/s | scenarios/s | p50 ms | p99 ms | p99.9 ms | errors | load before |\n|---|---|--:|--:|--:|--:|--:|--:|---|\n")
+	pairs := writePairs(e)
+	for _, wp := range pairs {
+		for _, br := range []benchRun{wp.baseline, wp.current} {
+			if br.out.Total.Count == 0 {
+				continue
+			}
+			t := br.out.Total
+			p.f("| %s | %s | %.0f | %.0f | %.2f | %.2f | %.2f | %d | %s |\n", wp.sync, br.meta.Build, requestRate(br.out), t.Throughput,
+				t.P50, t.P99, t.P999, t.Errors, br.meta.Load)
+		}
+	}
+	p.f("\n")
+	for _, v := range writeVerdicts(e) {
+		p.f("- %s\n", v)
+	}
+	p.f("\n")
+}
+
+// cpuVerdict compares the server's CPU per scenario of the seed mix on
+// Cassandra with the embedded server's.
+func cpuVerdict(a []benchRun) (string, bool) {
+	var sqlite, cass *benchRun
+	for i := range a {
+		switch a[i].meta.Store {
+		case "sqlite":
+			sqlite = &a[i]
+		case "cassandra":
+			cass = &a[i]
+		}
+	}
+	if sqlite == nil || cass == nil || sqlite.out.ServerCPUPerScenario <= 0 || cass.out.ServerCPUPerScenario <= 0 {
+		return "", false
+	}
+	ratio := cass.out.ServerCPUPerScenario / sqlite.out.ServerCPUPerScenario
+	return fmt.Sprintf("Server CPU a scenario of the seed mix, %s over %s: %.0f / %.0f µs = %.2fx (goal <= %gx): %s.",
+		cass.meta.Label, sqlite.meta.Label, cass.out.ServerCPUPerScenario, sqlite.out.ServerCPUPerScenario, ratio,
+		cassandraCPUGoal, holds(ratio <= cassandraCPUGoal)), true
+}
+
+func (p *printer) cpuPerScenario(a []benchRun) {
+	var measured []benchRun
+	for _, br := range a {
+		if br.out.ServerCPUPerScenario > 0 {
+			measured = append(measured, br)
+		}
+	}
+	if len(measured) == 0 {
+		return
+	}
+	p.f("## (f) CPU a scenario\n\n")
+	p.f("From the runs of table (a): the CPU time the server process and bench each spent, over the warm-up and the measured " +
+		"period, divided by the scenarios sent (the server's from its process_cpu_seconds_total; Cassandra's, OpenSearch's " +
+		"and Redis's own JVMs and processes are not counted).\n\n")
+	p.f("| deployment | server µs a scenario | bench µs a scenario | server cores | bench cores |\n|---|--:|--:|--:|--:|\n")
+	for _, br := range measured {
+		p.f("| %s | %.0f | %.0f | %.2f | %.2f |\n", br.meta.Label, br.out.ServerCPUPerScenario, br.out.ClientCPUPerScenario,
+			br.out.ServerCores, br.out.ClientCores)
+	}
+	p.f("\n")
+	if v, ok := cpuVerdict(a); ok {
+		p.f("%s\n\n", v)
+	}
 }

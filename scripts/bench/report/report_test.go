@@ -35,7 +35,7 @@ func result(mode string, rate float64, scenarios ...bench.ScenarioResult) bench.
 		total.Count += s.Count
 		total.Errors += s.Errors
 		total.Throughput += s.Throughput
-		total.P999 = max(total.P999, s.P999)
+		total.P50, total.P99, total.P999 = max(total.P50, s.P50), max(total.P99, s.P99), max(total.P999, s.P999)
 	}
 	return bench.Result{Mode: mode, Rate: rate, Concurrency: 64, Duration: bench.Duration(time.Minute),
 		Started: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC), Scenarios: scenarios, Total: total}
@@ -57,8 +57,26 @@ func TestReportJudgesTheGoals(t *testing.T) {
 	sqlite := meta{Store: "sqlite", Label: "SQLite", Server: "gamedata serve", Load: "0.1 0.1 0.1"}
 	a := sqlite
 	a.Table, a.Players = "a", 10000
-	writeRun(t, dir, "a.sqlite", a, result("open", 2000,
-		sc("read_profile", bench.Read, 60000, 3.5), sc("read_inbox", bench.Read, 50000, 12), sc("send_message", bench.Write, 50000, 30)))
+	seed := result("open", 2000,
+		sc("read_profile", bench.Read, 60000, 3.5), sc("read_inbox", bench.Read, 50000, 12), sc("send_message", bench.Write, 50000, 30))
+	seed.ServerCPUPerScenario, seed.ClientCPUPerScenario = 300, 60
+	writeRun(t, dir, "a.sqlite", a, seed)
+	cass := meta{Table: "a", Store: "cassandra", Label: "Cassandra + Redis", Server: "gamedata serve --store cassandra", Load: "0.2 0.2 0.2", Players: 10000}
+	seed.ServerCPUPerScenario = 390
+	writeRun(t, dir, "a.cassandra", cass, seed)
+	d := sqlite
+	d.Table, d.Players = "d", 10000
+	writeRun(t, dir, "d.sqlite", d, result("open", 2000,
+		sc("read_profile", bench.Read, 60000, 3.0), sc("read_inbox", bench.Read, 50000, 4), sc("send_message", bench.Write, 50000, 30)))
+	for _, w := range []struct {
+		sync, build string
+		count       int64
+		p99         float64
+	}{{"full", "baseline 22067ae", 150000, 57}, {"full", "current", 330000, 20}, {"normal", "baseline 22067ae", 300000, 30}, {"normal", "current", 290000, 25}} {
+		e := sqlite
+		e.Table, e.Players, e.Sync, e.Build = "e", 2000, w.sync, w.build
+		writeRun(t, dir, "e.sqlite."+w.sync+"."+strings.Fields(w.build)[0], e, result("closed", 0, sc("send_message", bench.Write, w.count, w.p99)))
+	}
 	b := sqlite
 	b.Table, b.Players = "b", 10000
 	writeRun(t, dir, "b.sqlite", b, result("closed", 0, sc("read_profile", bench.Read, 120000, 20), sc("create_pay_order", bench.Write, 60000, 40)))
@@ -84,7 +102,15 @@ func TestReportJudgesTheGoals(t *testing.T) {
 	}
 	for _, want := range []string{
 		"| CPUs (nproc) | 2 |", "| CPU | Test CPU |",
-		"Reads with p99 under 10 ms: 1 of 2; over: read_inbox (12.0 ms)",
+		"Reads with p99 under 5 ms: 1 of 2; over: read_inbox (12.0 ms)",
+		"| read_profile | 3.50 | 3.00 | 1.17 | yes | yes |",
+		"| read_inbox | 12.00 | 4.00 | 3.00 | **no** | **no** |",
+		"without register and login, on SQLite: does not hold for read_inbox (12.00 ms, 3.00x)",
+		"| full | baseline 22067ae | 2500 | 2500 | 14.25 | 57.00 |",
+		"32 writers: 2.20x the baseline's throughput (goal >= 2x), p99 0.35x (goal <= 0.5x): holds.",
+		"--sqlite-synchronous normal, 32 writers: 0.97x the baseline's throughput, p99 0.83x (goal: no slower): **does not hold**.",
+		"| Cassandra + Redis | 390 | 60 |",
+		"Cassandra + Redis over SQLite: 390 / 300 µs = 1.30x (goal <= 1.2x): **does not hold**.",
 		"The rate was held",
 		"| read_profile | read | 1.00 | 1.10 | 4.00 | 4.40 | 1.10 | yes |",
 		"| read_inbox | read | 1.25 | 1.88 | 5.00 | 7.50 | 1.50 | **no** |",
