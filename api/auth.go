@@ -33,9 +33,9 @@ const (
 var whoMay = map[access]string{
 	open:       "anyone",
 	limited:    "anyone; rate limited per client address",
-	caller:     "a server key, or a session of the player named in the request",
-	serverOnly: "server keys only",
-	playerOnly: "player sessions only",
+	caller:     "a server key, or a session of the player named in the request; rate limited per player and per key",
+	serverOnly: "server keys only; rate limited per key",
+	playerOnly: "player sessions only; rate limited per player",
 }
 
 const (
@@ -85,7 +85,7 @@ func handle[I, O any](s *Server, who access, op huma.Operation, h func(context.C
 	case caller, serverOnly, playerOnly:
 		op.Security = []map[string][]string{{bearerScheme: {}}}
 		op.Middlewares = append(op.Middlewares, s.authenticate(who))
-		op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden)
+		op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
 	}
 	op.Extensions = map[string]any{accessExtension: whoMay[who]}
 	if op.MaxBodyBytes == 0 {
@@ -118,7 +118,17 @@ func handle[I, O any](s *Server, who access, op huma.Operation, h func(context.C
 func (s *Server) authenticate(who access) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		p, err := s.credentials(ctx.Context(), ctx.Header("Authorization"))
+		var refused *problem
 		switch {
+		case errors.As(err, &refused) && refused.Status == http.StatusUnauthorized:
+			// Each refused secret costs the address one request of its
+			// budget: guessing is as slow as the open endpoints allow.
+			r, _ := humago.Unwrap(ctx)
+			if p := s.overLimit(ctx.Context(), s.limiter, "auth:"+s.clientAddr(r), "too many refused credentials from this address"); p != nil {
+				err = p
+			}
+			s.refuse(ctx, err)
+			return
 		case err != nil:
 			s.refuse(ctx, err)
 			return
@@ -129,8 +139,35 @@ func (s *Server) authenticate(who access) func(huma.Context, func(huma.Context))
 			s.refuse(ctx, forbidden("only a player session may do this"))
 			return
 		}
+		limiter, key, who := s.playerLimit, "player:"+p.player, "this player"
+		if p.server {
+			limiter, key, who = s.keyLimit, "key:"+p.key, "this server key"
+		}
+		if p := s.overLimit(ctx.Context(), limiter, key, "too many requests of "+who); p != nil {
+			s.refuse(ctx, p)
+			return
+		}
 		next(huma.WithValue(ctx, principalKey{}, p))
 	}
+}
+
+// overLimit takes one request from key's budget in limiter and returns the
+// 429 to answer when there is none left; nil when the request may go on,
+// also when the limiter fails (its outage must not take the API down).
+func (s *Server) overLimit(ctx context.Context, limiter gamedata.RateLimiter, key, why string) *problem {
+	if limiter == nil {
+		return nil
+	}
+	ok, wait, err := limiter.Allow(ctx, key)
+	switch {
+	case err != nil:
+		s.log.LogAttrs(ctx, slog.LevelWarn, "rate limiter failed; request let through",
+			slog.String("err", err.Error()), requestIDAttr(ctx))
+	case !ok:
+		return newProblem(http.StatusTooManyRequests, why+"; retry after Retry-After seconds").
+			withHeader("Retry-After", retryAfter(wait))
+	}
+	return nil
 }
 
 // credentials finds who holds the bearer secret in header.
@@ -187,14 +224,8 @@ func (s *Server) rateLimit(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	r, _ := humago.Unwrap(ctx)
-	ok, wait, err := s.limiter.Allow(ctx.Context(), "ip:"+s.clientAddr(r))
-	switch {
-	case err != nil:
-		s.log.LogAttrs(ctx.Context(), slog.LevelWarn, "rate limiter failed; request let through",
-			slog.String("err", err.Error()), requestIDAttr(ctx.Context()))
-	case !ok:
-		s.refuse(ctx, newProblem(http.StatusTooManyRequests, "too many requests from this address; retry after Retry-After seconds").
-			withHeader("Retry-After", retryAfter(wait)))
+	if p := s.overLimit(ctx.Context(), s.limiter, "ip:"+s.clientAddr(r), "too many requests from this address"); p != nil {
+		s.refuse(ctx, p)
 		return
 	}
 	next(ctx)

@@ -50,8 +50,15 @@ type Config struct {
 	SessionTTL time.Duration
 	// AdminKey, when set, is accepted as a server key (GAMEDATA_ADMIN_KEY).
 	AdminKey string
-	// Limiter limits the open endpoints per client address; nil: no limit.
+	// Limiter limits the open endpoints per client address, and, in a
+	// budget of the same size, the refused credentials of the others (each
+	// 401 takes one request); nil: no limit.
 	Limiter gamedata.RateLimiter
+	// PlayerLimiter limits the requests of each player's sessions, all
+	// together (keyed by the player); nil: no limit.
+	PlayerLimiter gamedata.RateLimiter
+	// KeyLimiter limits the requests of each server key; nil: no limit.
+	KeyLimiter gamedata.RateLimiter
 	// Ready holds the readiness check of each backend, by name ("store").
 	Ready map[string]func(context.Context) error
 	// Optional holds the checks of backends the API can do without (a
@@ -80,6 +87,8 @@ type Server struct {
 	clock       gamedata.Clock
 	log         *slog.Logger
 	limiter     gamedata.RateLimiter
+	playerLimit gamedata.RateLimiter
+	keyLimit    gamedata.RateLimiter
 	ready       map[string]func(context.Context) error
 	optional    map[string]func(context.Context) error
 	retention   time.Duration
@@ -110,6 +119,8 @@ func New(cfg Config) (*Server, error) {
 		clock:       cfg.Clock,
 		log:         cfg.Logger,
 		limiter:     cfg.Limiter,
+		playerLimit: cfg.PlayerLimiter,
+		keyLimit:    cfg.KeyLimiter,
 		ready:       cfg.Ready,
 		optional:    cfg.Optional,
 		retention:   cfg.Retention,

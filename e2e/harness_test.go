@@ -52,6 +52,9 @@ type harness struct {
 // options change the server of a harness.
 type options struct {
 	limiter func(gamedata.Clock) gamedata.RateLimiter
+	// playerLimiter and keyLimiter limit each player's sessions and each
+	// server key; nil: no limit.
+	playerLimiter, keyLimiter func(gamedata.Clock) gamedata.RateLimiter
 	ready   map[string]func(context.Context) error
 	// search makes the server's searcher over its store (search_test.go);
 	// nil: none.
@@ -87,10 +90,13 @@ func newHarness(t *testing.T, newBackend func(*testing.T, gamedata.Clock) gameda
 	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Millisecond))
 	backend := newBackend(t, clock)
 	store := backend.Store
-	var limiter gamedata.RateLimiter
-	if o.limiter != nil {
-		limiter = o.limiter(clock)
+	limiterOf := func(f func(gamedata.Clock) gamedata.RateLimiter) gamedata.RateLimiter {
+		if f == nil {
+			return nil
+		}
+		return f(clock)
 	}
+	limiter := limiterOf(o.limiter)
 	ready := o.ready
 	if ready == nil {
 		ready = map[string]func(context.Context) error{"store": store.Ping}
@@ -103,7 +109,7 @@ func newHarness(t *testing.T, newBackend func(*testing.T, gamedata.Clock) gameda
 	srv, err := api.New(api.Config{
 		Store: store, Searcher: searcher, Social: backend.Social,
 		Recommender: &recs.Service{Recs: backend.Recs, Social: backend.Social, Orders: store}, Clock: clock, Registry: reg, AdminKey: adminKey,
-		Limiter: limiter, Ready: ready,
+		Limiter: limiter, PlayerLimiter: limiterOf(o.playerLimiter), KeyLimiter: limiterOf(o.keyLimiter), Ready: ready,
 	})
 	if err != nil {
 		t.Fatal(err)

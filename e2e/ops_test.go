@@ -248,3 +248,36 @@ func TestMetricsAreNotOnTheAPI(t *testing.T) {
 	h.raw("GET", "/metrics", "", "", nil).problem(t, http.StatusNotFound)
 	h.raw("GET", "/metrics", adminKey, "", nil).problem(t, http.StatusNotFound)
 }
+
+// TestRateLimitOfCredentialedEndpoints: each player's sessions together,
+// and each server key, have a budget of their own; a refused secret costs
+// its address one request of a budget as large as the open endpoints'.
+func TestRateLimitOfCredentialedEndpoints(t *testing.T) {
+	perSecond := func(n int) func(c gamedata.Clock) gamedata.RateLimiter {
+		return func(c gamedata.Clock) gamedata.RateLimiter { return ratelimit.New(1, n, ratelimit.WithClock(c)) }
+	}
+	h := newHarness(t, backends["sqlite"], options{limiter: perSecond(8), playerLimiter: perSecond(3), keyLimiter: perSecond(5)})
+	alice, asAlice := h.player("alice") // register and login: 2 of the address's 8
+	bob, asBob := h.player("bob")       // 4 of 8
+	for range 3 {
+		h.raw("GET", "/v1/players/"+alice, asAlice.Token(), "", nil).problemOrOK(t, http.StatusOK)
+	}
+	a := h.raw("GET", "/v1/players/"+alice, asAlice.Token(), "", nil)
+	a.problem(t, http.StatusTooManyRequests)
+	if a.header.Get("Retry-After") == "" {
+		t.Error("a 429 without Retry-After")
+	}
+	// Another player, and the server key, are not held back by alice.
+	h.raw("GET", "/v1/players/"+bob, asBob.Token(), "", nil).problemOrOK(t, http.StatusOK)
+	for range 5 {
+		h.raw("GET", "/v1/players/"+bob, adminKey, "", nil).problemOrOK(t, http.StatusOK)
+	}
+	h.raw("GET", "/v1/players/"+bob, adminKey, "", nil).problem(t, http.StatusTooManyRequests)
+	// Guessed secrets: a budget of 8 per address, then 429 for any guess.
+	for range 8 {
+		h.raw("GET", "/v1/players/"+bob, "gds_guess", "", nil).problem(t, http.StatusUnauthorized)
+	}
+	h.raw("GET", "/v1/players/"+bob, "gds_guess", "", nil).problem(t, http.StatusTooManyRequests)
+	h.clock.Advance(1100 * time.Millisecond)
+	h.raw("GET", "/v1/players/"+alice, asAlice.Token(), "", nil).problemOrOK(t, http.StatusOK)
+}

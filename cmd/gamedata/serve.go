@@ -41,6 +41,10 @@ type serveConfig struct {
 	SessionTTL        time.Duration
 	RateLimit         float64
 	RateBurst         int
+	PlayerRateLimit   float64
+	PlayerRateBurst   int
+	KeyRateLimit      float64
+	KeyRateBurst      int
 	TrustProxyHeaders bool
 	HashWorkers       int
 	HashQueue         int
@@ -79,6 +83,12 @@ once and writes it to <data-dir>/admin.key (mode 0600).`,
 	fs.DurationVar(&c.SessionTTL, "session-ttl", 24*time.Hour, "how long a player session lasts after login")
 	fs.Float64Var(&c.RateLimit, "rate-limit", 20, "requests per second allowed to each client address on open endpoints; 0 turns the limit off")
 	fs.IntVar(&c.RateBurst, "rate-burst", 40, "requests a client address may send at once above --rate-limit")
+	fs.Float64Var(&c.PlayerRateLimit, "player-rate-limit", 20,
+		"requests per second allowed to each player's sessions together; 0 turns the limit off")
+	fs.IntVar(&c.PlayerRateBurst, "player-rate-burst", 40, "requests a player's sessions may send at once above --player-rate-limit")
+	fs.Float64Var(&c.KeyRateLimit, "key-rate-limit", 0,
+		"requests per second allowed to each server key (a game server's whole load); 0: no limit")
+	fs.IntVar(&c.KeyRateBurst, "key-rate-burst", 1000, "requests a server key may send at once above --key-rate-limit")
 	fs.BoolVar(&c.TrustProxyHeaders, "trust-proxy-headers", false,
 		"take the client address from X-Forwarded-For (only behind a proxy that sets it, else clients can forge it)")
 	fs.IntVar(&c.HashWorkers, "password-hash-workers", 0,
@@ -118,11 +128,17 @@ func (c serveConfig) validate() error {
 	if c.HashQueue < 1 {
 		errs = append(errs, fmt.Errorf("--password-hash-queue must be at least 1, not %d", c.HashQueue))
 	}
-	if c.RateLimit < 0 {
-		errs = append(errs, fmt.Errorf("--rate-limit must not be negative, not %g", c.RateLimit))
-	}
-	if c.RateLimit > 0 && c.RateBurst < 1 {
-		errs = append(errs, fmt.Errorf("--rate-burst must be at least 1, not %d", c.RateBurst))
+	for _, l := range []struct {
+		name  string
+		rate  float64
+		burst int
+	}{{"rate", c.RateLimit, c.RateBurst}, {"player-rate", c.PlayerRateLimit, c.PlayerRateBurst}, {"key-rate", c.KeyRateLimit, c.KeyRateBurst}} {
+		if l.rate < 0 {
+			errs = append(errs, fmt.Errorf("--%s-limit must not be negative, not %g", l.name, l.rate))
+		}
+		if l.rate > 0 && l.burst < 1 {
+			errs = append(errs, fmt.Errorf("--%s-burst must be at least 1, not %d", l.name, l.burst))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -230,6 +246,8 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 		SessionTTL:        c.SessionTTL,
 		AdminKey:          adminKey,
 		Limiter:           cached.limiter(c.RateLimit, c.RateBurst),
+		PlayerLimiter:     cached.limiter(c.PlayerRateLimit, c.PlayerRateBurst),
+		KeyLimiter:        cached.limiter(c.KeyRateLimit, c.KeyRateBurst),
 		Ready:             ready,
 		Optional:          cached.optional,
 		TrustProxyHeaders: c.TrustProxyHeaders,
