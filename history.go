@@ -63,6 +63,10 @@ type HistoryReader interface {
 	MessagesSent(ctx context.Context, day Day, fn func(Message) error) error
 	// EventsStored gives every event stored on day.
 	EventsStored(ctx context.Context, day Day, fn func(Event) error) error
+	// Began returns a time before which the store stored nothing the
+	// reader gives (the zero time while it holds nothing), so that an
+	// archive need not mark the days before it.
+	Began(ctx context.Context) (time.Time, error)
 }
 
 // Leaser hands out named leases, so that of several gamedata instances one

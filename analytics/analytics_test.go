@@ -63,7 +63,7 @@ func fill(t *testing.T, b archive.Bucket) (cents int64, first gamedata.Day) {
 	b2 := s.Backend()
 	job := &archive.Job{Archive: archive.New(b, clock), Source: b2.History, Leaser: b2.Leaser, Clock: clock,
 		Owner: "test", Retention: gamedata.DefaultRetention, Since: gamedata.DayOf(start)}
-	if _, err := job.Run(ctx, gamedata.Day{}, false); err != nil {
+	if _, err := job.Run(ctx, gamedata.Day{}, archive.MissingDays); err != nil {
 		t.Fatal(err)
 	}
 	return cents, gamedata.DayOf(start)

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // Format is how a Result is written.
@@ -62,14 +65,14 @@ func (r Result) Write(w io.Writer, f Format) error {
 func (r Result) strings(row []any) []string {
 	out := make([]string, len(row))
 	for i, v := range row {
-		out[i] = text(v)
+		out[i] = Text(v)
 	}
 	return out
 }
 
-// text writes a value as an analyst reads it: dates as YYYY-MM-DD,
-// timestamps in RFC 3339, decimals exactly.
-func text(v any) string {
+// Text writes a value as an analyst reads it: dates as YYYY-MM-DD,
+// timestamps in RFC 3339, decimals exactly, with every digit of their scale.
+func Text(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -80,6 +83,8 @@ func text(v any) string {
 		return x.UTC().Format(time.RFC3339Nano)
 	case []byte:
 		return string(x)
+	case duckdb.Decimal:
+		return decimalText(x)
 	case fmt.Stringer:
 		return x.String()
 	default:
@@ -94,6 +99,24 @@ func jsonValue(v any) any {
 	case nil, bool, string, int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, float32, float64:
 		return x
 	default:
-		return text(v)
+		return Text(v)
 	}
+}
+
+// decimalText writes d with all its scale's digits (3.10, not 3.1).
+func decimalText(d duckdb.Decimal) string {
+	v := new(big.Int).Set(d.Value)
+	neg := v.Sign() < 0
+	digits := v.Abs(v).String()
+	scale := int(d.Scale)
+	if scale > 0 {
+		if len(digits) <= scale {
+			digits = strings.Repeat("0", scale-len(digits)+1) + digits
+		}
+		digits = digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
+	}
+	if neg {
+		digits = "-" + digits
+	}
+	return digits
 }

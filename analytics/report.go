@@ -112,8 +112,8 @@ func (r Report) Points() []DayPoint {
 	for _, row := range r.Daily.Rows {
 		p := DayPoint{}
 		p.Day, _ = row[idx["day"]].(time.Time)
-		fmt.Sscan(text(row[idx["revenue"]]), &p.Revenue)
-		fmt.Sscan(text(row[idx["active_players"]]), &p.Active)
+		fmt.Sscan(Text(row[idx["revenue"]]), &p.Revenue)
+		fmt.Sscan(Text(row[idx["active_players"]]), &p.Active)
 		out = append(out, p)
 	}
 	return out

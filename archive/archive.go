@@ -14,7 +14,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -161,16 +160,24 @@ func (a *Archive) WriteDay(ctx context.Context, src gamedata.HistoryReader, t Ta
 	if err != nil {
 		return Manifest{}, fmt.Errorf("archive %s %s: %w", t.Name(), d, err)
 	}
-	st, err := os.Stat(tmp)
-	if err != nil {
-		return Manifest{}, err
-	}
-	if err := a.b.Publish(ctx, tmp, prefix+partName); err != nil {
-		return Manifest{}, fmt.Errorf("archive %s %s: %w", t.Name(), d, err)
-	}
 	m := Manifest{Table: t.Name(), Day: d.String(), Rows: rows, Checksum: fmt.Sprintf("%016x", sum),
-		Files:  []FileInfo{{Name: partName, Rows: rows, Bytes: st.Size()}},
-		Schema: SchemaVersion, ArchivedAt: a.clock.Now().UTC(), Run: run}
+		Files: []FileInfo{}, Schema: SchemaVersion, ArchivedAt: a.clock.Now().UTC(), Run: run}
+	if rows == 0 {
+		// A quiet day is its manifest alone (and loses a part an earlier
+		// run wrote).
+		if err := a.b.Remove(ctx, prefix+partName); err != nil {
+			return Manifest{}, fmt.Errorf("archive %s %s: %w", t.Name(), d, err)
+		}
+	} else {
+		st, err := os.Stat(tmp)
+		if err != nil {
+			return Manifest{}, err
+		}
+		if err := a.b.Publish(ctx, tmp, prefix+partName); err != nil {
+			return Manifest{}, fmt.Errorf("archive %s %s: %w", t.Name(), d, err)
+		}
+		m.Files = []FileInfo{{Name: partName, Rows: rows, Bytes: st.Size()}}
+	}
 	if err := a.putManifest(ctx, prefix, m); err != nil {
 		return Manifest{}, fmt.Errorf("archive %s %s: %w", t.Name(), d, err)
 	}
@@ -278,13 +285,4 @@ func (noRows) MessagesSent(context.Context, gamedata.Day, func(gamedata.Message)
 func (noRows) EventsStored(context.Context, gamedata.Day, func(gamedata.Event) error) error {
 	return nil
 }
-
-// sortedDays returns the days of m in order.
-func sortedDays(m map[gamedata.Day]bool) []gamedata.Day {
-	out := make([]gamedata.Day, 0, len(m))
-	for d := range m {
-		out = append(out, d)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
-	return out
-}
+func (noRows) Began(context.Context) (time.Time, error) { return time.Time{}, nil }

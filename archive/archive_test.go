@@ -33,6 +33,7 @@ func (h *history) PlayerChanges(context.Context, gamedata.Day, func(gamedata.Pla
 func (h *history) MessagesSent(context.Context, gamedata.Day, func(gamedata.Message) error) error {
 	return nil
 }
+func (h *history) Began(context.Context) (time.Time, error) { return day0.Start(), nil }
 func (h *history) OrderChanges(_ context.Context, d gamedata.Day, fn func(gamedata.OrderChange) error) error {
 	h.mu.Lock()
 	rows := h.orders[d]
@@ -217,7 +218,7 @@ func TestJobResumesAndRunsOnceAtATime(t *testing.T) {
 			cancel()
 		}
 	}
-	sum, err := j.Run(stop, gamedata.Day{}, false)
+	sum, err := j.Run(stop, gamedata.Day{}, archive.MissingDays)
 	if !errors.Is(err, context.Canceled) || sum.TableDays != 5 {
 		t.Fatalf("stopped run: %+v, %v; want 5 table-days and context.Canceled", sum, err)
 	}
@@ -225,11 +226,11 @@ func TestJobResumesAndRunsOnceAtATime(t *testing.T) {
 	if ok, _ := leaser.AcquireLease(ctx, archive.LeaseName, "b", time.Minute); !ok {
 		t.Fatal("the stopped run kept its lease")
 	}
-	if _, err := job("a").Run(ctx, gamedata.Day{}, false); !errors.Is(err, archive.ErrLeaseHeld) {
+	if _, err := job("a").Run(ctx, gamedata.Day{}, archive.MissingDays); !errors.Is(err, archive.ErrLeaseHeld) {
 		t.Fatalf("while b holds the lease: %v, want ErrLeaseHeld", err)
 	}
 	_ = leaser.ReleaseLease(ctx, archive.LeaseName, "b")
-	sum, err = job("a").Run(ctx, gamedata.Day{}, false)
+	sum, err = job("a").Run(ctx, gamedata.Day{}, archive.MissingDays)
 	if err != nil || sum.TableDays != 15 || sum.Skipped != 5 || sum.Rows != 15*20 {
 		t.Fatalf("resumed run: %+v, %v; want 15 table-days, 5 skipped, 300 rows", sum, err)
 	}

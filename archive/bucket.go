@@ -70,7 +70,9 @@ func (f *Folder) SpoolDir(key string) (string, error) {
 }
 
 // Publish syncs src and renames it to key: a reader sees the old file or
-// the new one, never a part.
+// the new one, never a part. The folder is synced after a manifest only:
+// that covers the day's part renamed before it in the same folder (a
+// crash before loses both renames, and the day is archived again).
 func (f *Folder) Publish(_ context.Context, src, key string) error {
 	dst := f.path(key)
 	if err := syncFile(src); err != nil {
@@ -81,6 +83,9 @@ func (f *Folder) Publish(_ context.Context, src, key string) error {
 	}
 	if err := os.Rename(src, dst); err != nil {
 		return err
+	}
+	if path.Base(key) != manifestName {
+		return nil
 	}
 	return syncDir(filepath.Dir(dst))
 }

@@ -14,14 +14,26 @@ const (
 	// the job.
 	LeaseName = "archive"
 	// leaseTTL is how long a lease outlives its runner: a runner renews it
-	// after each table-day, and a stopped one's lease is taken over after.
+	// every leaseRenewal, and a stopped one's lease is taken over after.
 	leaseTTL = 10 * time.Minute
+	// leaseRenewal is how often a runner renews its lease: well within it.
+	leaseRenewal = leaseTTL / 5
 	// DefaultGrace is how long after its end a day is closed: writes in
 	// flight and clock skew between instances have settled by then.
 	DefaultGrace = 10 * time.Minute
 	// DefaultExpiryWarning: a day whose hot rows begin to expire within it
 	// and that has no archive copy is "expiring" in Status (and alerts).
 	DefaultExpiryWarning = 30 * 24 * time.Hour
+)
+
+// Days says which days of the window a run archives.
+type Days int
+
+const (
+	// MissingDays are the table-days without a manifest.
+	MissingDays Days = iota
+	// AllDays are every table-day, archived again (replaced exactly).
+	AllDays
 )
 
 // ErrLeaseHeld: another instance is running the job.
@@ -95,14 +107,33 @@ func (j *Job) Window(now time.Time) (first, last gamedata.Day) {
 	return first, last
 }
 
-// Run archives every table-day of the window up to until (the zero Day:
-// the last closed day) that has no manifest yet, or every one when redo.
+// window is Window, from no earlier than the day the store began.
+func (j *Job) window(ctx context.Context) (first, last gamedata.Day, err error) {
+	first, last = j.Window(j.Clock.Now())
+	began, err := j.Source.Began(ctx)
+	if err != nil {
+		return first, last, fmt.Errorf("archive: when the store began: %w", err)
+	}
+	if began.IsZero() {
+		return first, first.Add(-1), nil // nothing stored: no day to archive
+	}
+	if b := gamedata.DayOf(began); first.Before(b) {
+		first = b
+	}
+	return first, last, nil
+}
+
+// Run archives the table-days of the window up to until (the zero Day:
+// the last closed day) that which says: the missing ones, or all.
 // It holds the lease while it runs (ErrLeaseHeld when another instance
 // does). Stopping it (ctx) loses nothing: a table-day is done when its
 // manifest is written, and the next run starts from there.
-func (j *Job) Run(ctx context.Context, until gamedata.Day, redo bool) (Summary, error) {
+func (j *Job) Run(ctx context.Context, until gamedata.Day, which Days) (Summary, error) {
 	start := time.Now()
-	first, last := j.Window(j.Clock.Now())
+	first, last, err := j.window(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
 	if !until.IsZero() && until.Before(last) {
 		last = until
 	}
@@ -125,13 +156,16 @@ func (j *Job) Run(ctx context.Context, until gamedata.Day, redo bool) (Summary, 
 		d gamedata.Day
 	}
 	var work []todo
+	done := map[string]map[gamedata.Day]bool{}
 	for _, t := range j.tables() {
-		done, err := j.Archive.ArchivedDays(ctx, t.Name())
-		if err != nil {
+		if done[t.Name()], err = j.Archive.ArchivedDays(ctx, t.Name()); err != nil {
 			return sum, err
 		}
-		for d := first; !last.Before(d); d = d.Add(1) {
-			if done[d] && !redo {
+	}
+	// Day by day, oldest first, each day's tables together.
+	for d := first; !last.Before(d); d = d.Add(1) {
+		for _, t := range j.tables() {
+			if done[t.Name()][d] && which == MissingDays {
 				sum.Skipped++
 				continue
 			}
@@ -139,6 +173,7 @@ func (j *Job) Run(ctx context.Context, until gamedata.Day, redo bool) (Summary, 
 		}
 	}
 	days := map[gamedata.Day]bool{}
+	renewed := time.Now()
 	run := fmt.Sprintf("%s@%s", j.Owner, j.Clock.Now().UTC().Format(time.RFC3339))
 	for i, w := range work {
 		if err := ctx.Err(); err != nil {
@@ -160,8 +195,16 @@ func (j *Job) Run(ctx context.Context, until gamedata.Day, redo bool) (Summary, 
 		if j.Progress != nil {
 			j.Progress(Step{Table: w.t.Name(), Day: w.d, Manifest: m, Took: time.Since(t0), Done: i + 1, Total: len(work)})
 		}
-		// Renew the lease; losing it (a stall longer than its TTL) stops
-		// this run before it writes what another runner now may.
+		if err := ctx.Err(); err != nil {
+			sum.Days, sum.Took = len(days), time.Since(start)
+			return sum, err
+		}
+		// Renew the lease now and then; losing it (a stall longer than its
+		// TTL) stops this run before it writes what another runner now may.
+		if time.Since(renewed) < leaseRenewal {
+			continue
+		}
+		renewed = time.Now()
 		if ok, err := j.Leaser.AcquireLease(ctx, LeaseName, j.Owner, leaseTTL); err != nil || !ok {
 			sum.Days, sum.Took = len(days), time.Since(start)
 			if err == nil {
@@ -196,7 +239,10 @@ type DayGap struct {
 // Status compares the archive with the window of days the job keeps.
 func (j *Job) Status(ctx context.Context, warning time.Duration) (Status, error) {
 	now := j.Clock.Now()
-	first, last := j.Window(now)
+	first, last, err := j.window(ctx)
+	if err != nil {
+		return Status{}, err
+	}
 	st := Status{First: first, Last: last, ExpiryWarning: warning}
 	done := map[string]map[gamedata.Day]bool{}
 	for _, t := range j.tables() {

@@ -60,17 +60,27 @@ func (s *Store) AppendEvents(ctx context.Context, evs []gamedata.Event) error {
 	}
 	indexed := map[indexRow]bool{}
 	logs := map[[2]int32]*partitionBatches{} // day-log partition (hour, shard)
+	// The day log's index rows: all in the partition of (events, today).
+	logIndex, newParts := s.partitionBatches(), map[dayPart]bool{}
+	var began []any
 	for _, e := range evs {
 		entry := eventLog(e, now)
 		lk := [2]int32{bucketOf(now, hour), shardOf(e.ID)}
 		if logs[lk] == nil {
 			logs[lk] = s.partitionBatches()
 		}
-		args, err := s.logArgs(entry)
+		args, part, err := s.logArgs(entry)
 		if err != nil {
 			return s.fail("append events", err)
 		}
 		logs[lk].add(insertDayLog, args...)
+		if pa := s.partArgs(part); pa != nil && !newParts[part] {
+			newParts[part] = true
+			logIndex.add(insertDayPart, pa...)
+		}
+		if began == nil {
+			began = s.beganArgs(part)
+		}
 		k := partitionKey{key(e.Player), bucketOf(e.At, eventBucket)}
 		if parts[k] == nil {
 			parts[k] = s.partitionBatches()
@@ -95,6 +105,12 @@ func (s *Store) AppendEvents(ctx context.Context, evs []gamedata.Event) error {
 		indexBatches = append(indexBatches, p.out...)
 	}
 	// The day log goes with the index, before the events (history.go).
+	indexBatches = append(indexBatches, logIndex.out...)
+	if began != nil {
+		b := s.batch(gocql.UnloggedBatch)
+		b.add(insertBegan, began...)
+		indexBatches = append(indexBatches, b)
+	}
 	for _, p := range logs {
 		indexBatches = append(indexBatches, p.out...)
 	}
@@ -112,6 +128,12 @@ func (s *Store) AppendEvents(ctx context.Context, evs []gamedata.Event) error {
 		if err := g.Wait(); err != nil {
 			return s.fail("append events", err)
 		}
+	}
+	for p := range newParts {
+		s.partWritten(p)
+	}
+	if began != nil {
+		s.beganWritten(began)
 	}
 	return nil
 }

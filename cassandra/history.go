@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
@@ -17,8 +18,10 @@ import (
 // The day log: what the archive reads (gamedata.HistoryReader). Every
 // write the archive keeps also writes its row, as JSON, to day_log, in the
 // partition of its table, the hour it was stored and one of dayLogShards
-// shards. A day is then 24 x dayLogShards partition reads, at a cost that
-// grows with that day's writes, never with the tables (docs/archive.md).
+// shards, and (once per partition and process) that partition's row in
+// day_log_index. A day is then one read of its index and one of each
+// partition it lists: a cost that grows with that day's writes, never with
+// the tables, and next to nothing for a quiet day (docs/archive.md).
 //
 // Where the write is a LOGGED batch (a message, an update of a player, an
 // order without idempotency key) its day-log row joins the batch. Where it
@@ -37,7 +40,9 @@ const (
 	dayLogParallel = 8
 	// dayLogPage is the page size of a partition read.
 	dayLogPage = 1000
-	hour       = time.Hour
+	// dayPartMemory bounds the index rows a process remembers writing.
+	dayPartMemory = 16 << 10
+	hour          = time.Hour
 )
 
 // The tables of the day log.
@@ -51,7 +56,12 @@ const (
 var (
 	insertDayLog = write(`INSERT INTO day_log (tbl, hour, shard, at, id, change, row) VALUES (?, ?, ?, ?, ?, ?, ?)
 		USING TTL ?`)
-	readDayLog = read(`SELECT row FROM day_log WHERE tbl = ? AND hour = ? AND shard = ?`)
+	readDayLog    = read(`SELECT row FROM day_log WHERE tbl = ? AND hour = ? AND shard = ?`)
+	insertDayPart = write(`INSERT INTO day_log_index (tbl, day, hour, shard) VALUES (?, ?, ?, ?) USING TTL ?`)
+	readDayParts  = read(`SELECT hour, shard FROM day_log_index WHERE tbl = ? AND day = ?`)
+	// The earliest day wins: its write carries the highest timestamp.
+	insertBegan = write(`INSERT INTO history_began (tbl, day) VALUES (?, ?) USING TIMESTAMP ?`)
+	readBegan   = read(`SELECT day FROM history_began WHERE tbl = ?`)
 
 	claimJobLease = lwt(namePaxos, `INSERT INTO leases (name, owner) VALUES (?, ?) IF NOT EXISTS USING TTL ?`)
 	renewJobLease = lwt(namePaxos, `UPDATE leases USING TTL ? SET owner = ? WHERE name = ? IF owner = ?`)
@@ -75,38 +85,130 @@ func shardOf(id uuid.UUID) int32 {
 	return int32(h.Sum32() % dayLogShards)
 }
 
-// args binds e to insertDayLog.
-func (s *Store) logArgs(e logEntry) ([]any, error) {
+// dayPart names a day-log partition.
+type dayPart struct {
+	table       string
+	hour, shard int32
+}
+
+// logArgs binds e to insertDayLog; part is its partition.
+func (s *Store) logArgs(e logEntry) (args []any, part dayPart, err error) {
 	b, err := json.Marshal(e.row)
 	if err != nil {
-		return nil, err
+		return nil, part, err
 	}
 	now := s.clock.Now()
 	expires := e.expires
 	if expires.IsZero() {
 		expires = now.Add(s.cfg.HistoryRetention)
 	}
-	return []any{e.table, bucketOf(e.stored, hour), shardOf(e.id), e.at, [16]byte(e.id), e.change, string(b),
-		ttl(expires, now)}, nil
+	part = dayPart{e.table, bucketOf(e.stored, hour), shardOf(e.id)}
+	return []any{e.table, part.hour, part.shard, e.at, [16]byte(e.id), e.change, string(b), ttl(expires, now)}, part, nil
 }
 
-// addLog adds e to batch b.
-func (s *Store) addLog(b batch, e logEntry) error {
-	args, err := s.logArgs(e)
+// partArgs binds the index row of part to insertDayPart, or returns nil
+// when this process wrote it already. The index row outlives every row of
+// its partition: it lives as long as the longest retention, and a day more.
+func (s *Store) partArgs(p dayPart) []any {
+	if _, done := s.dayParts.Load(p); done {
+		return nil
+	}
+	now := s.clock.Now()
+	keep := max(s.cfg.HistoryRetention, gamedata.DefaultRetention) + 24*time.Hour
+	day := bucketOf(bucketStart(p.hour, hour), 24*time.Hour)
+	return []any{p.table, day, p.hour, p.shard, ttl(now.Add(keep), now)}
+}
+
+// beganBase is above every write timestamp Cassandra makes (microseconds
+// since 1970), so that of the began rows the earliest day always wins.
+const beganBase = 1 << 53
+
+// beganArgs binds the began row of table for a row stored on day, or
+// returns nil when this process wrote one as early already.
+func (s *Store) beganArgs(p dayPart) []any {
+	day := bucketOf(bucketStart(p.hour, hour), 24*time.Hour)
+	if d, ok := s.began.Load(p.table); ok && d.(int32) <= day {
+		return nil
+	}
+	return []any{p.table, day, int64(beganBase - int64(day))}
+}
+
+func (s *Store) beganWritten(args []any) { s.began.Store(args[0], args[1]) }
+
+// partWritten remembers that the index row of p is stored. The memory is
+// dropped whole now and then (a later write then stores the row again,
+// which is harmless).
+func (s *Store) partWritten(p dayPart) {
+	if s.dayPartCount.Add(1) > dayPartMemory {
+		s.dayParts.Clear()
+		s.dayPartCount.Store(0)
+	}
+	s.dayParts.Store(p, true)
+}
+
+// addLog adds e (and its partition's index row) to batch b, and returns
+// what to call once b is stored.
+func (s *Store) addLog(b batch, e logEntry) (stored func(), err error) {
+	args, part, err := s.logArgs(e)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b.add(insertDayLog, args...)
-	return nil
+	if pa := s.partArgs(part); pa != nil {
+		b.add(insertDayPart, pa...)
+	}
+	ba := s.beganArgs(part)
+	if ba != nil {
+		b.add(insertBegan, ba...)
+	}
+	return func() {
+		s.partWritten(part)
+		if ba != nil {
+			s.beganWritten(ba)
+		}
+	}, nil
 }
 
-// writeLog writes e on its own, before a lightweight transaction.
+// writeLog writes e and its index row on their own, before a lightweight
+// transaction.
 func (s *Store) writeLog(ctx context.Context, e logEntry) error {
-	args, err := s.logArgs(e)
+	args, part, err := s.logArgs(e)
 	if err != nil {
 		return err
 	}
+	if pa := s.partArgs(part); pa != nil {
+		if err := s.query(insertDayPart, pa...).exec(ctx); err != nil {
+			return err
+		}
+		s.partWritten(part)
+	}
+	if ba := s.beganArgs(part); ba != nil {
+		if err := s.query(insertBegan, ba...).exec(ctx); err != nil {
+			return err
+		}
+		s.beganWritten(ba)
+	}
 	return s.query(insertDayLog, args...).exec(ctx)
+}
+
+// Began returns the start of the earliest day the day log began on, for
+// any table.
+func (s *Store) Began(ctx context.Context) (time.Time, error) {
+	var first time.Time
+	for _, t := range []string{logPlayers, logOrders, logMessages, logEvents} {
+		var day int32
+		err := s.query(readBegan, t).scan(ctx, &day)
+		if errors.Is(err, gocql.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return time.Time{}, s.fail("when the history began", err)
+		}
+		if b := bucketStart(day, 24*time.Hour); first.IsZero() || b.Before(first) {
+			first = b
+		}
+	}
+	return first, nil
 }
 
 func playerLog(p gamedata.Player) logEntry {
@@ -139,11 +241,21 @@ func (s *Store) readDay(ctx context.Context, table string, d gamedata.Day, fn fu
 	if d.IsZero() {
 		return s.fail("read the "+table, gamedata.Invalid("day", "no day given"))
 	}
+	var parts []dayPart
+	iter := s.query(readDayParts, table, bucketOf(d.Start(), 24*time.Hour)).iter(ctx)
+	var p dayPart
+	for iter.Scan(&p.hour, &p.shard) {
+		parts = append(parts, dayPart{table, p.hour, p.shard})
+	}
+	if err := iter.Close(); err != nil {
+		return s.fail("read the "+table+" of "+d.String(), err)
+	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(dayLogParallel)
-	for h := bucketOf(d.Start(), hour); h < bucketOf(d.End(), hour); h++ {
-		for shard := range int32(dayLogShards) {
+	for _, p := range parts {
+		h, shard := p.hour, p.shard
+		{
 			g.Go(func() error {
 				iter := s.query(readDayLog, table, h, shard).pageSize(dayLogPage).iter(gctx)
 				var row string

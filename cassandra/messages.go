@@ -82,7 +82,8 @@ func (s *Store) SendMessage(ctx context.Context, m gamedata.Message) error {
 			m.CreatedAt, expiresValue(m.ExpiresAt), ttl(m.ExpiresAt, now))...)
 		w.t.addBucket(b, w.o, m.CreatedAt, m.ExpiresAt, now)
 	}
-	if err := s.addLog(b, messageLog(m)); err != nil {
+	logged, err := s.addLog(b, messageLog(m))
+	if err != nil {
 		return s.fail("send message from "+m.From+" to "+m.To, err)
 	}
 	recorded := s.addChange(b, gamedata.Change{Kind: gamedata.ChangeMessage, Player: key(m.From), Message: &m}, false)
@@ -90,6 +91,7 @@ func (s *Store) SendMessage(ctx context.Context, m gamedata.Message) error {
 		return s.fail("send message from "+m.From+" to "+m.To, err)
 	}
 	recorded()
+	logged()
 	return nil
 }
 

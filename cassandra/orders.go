@@ -71,7 +71,8 @@ func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKe
 	if idempotencyKey == "" {
 		b := s.batch(gocql.LoggedBatch)
 		b.add(insertOrder, append([]any{user}, orderArgs(o)...)...)
-		if err := s.addLog(b, orderLog(gamedata.OrderChange{Order: o, At: o.CreatedAt})); err != nil {
+		logged, err := s.addLog(b, orderLog(gamedata.OrderChange{Order: o, At: o.CreatedAt}))
+		if err != nil {
 			return gamedata.Order{}, false, s.fail(op, err)
 		}
 		recorded := s.addChange(b, orderChange(o), false)
@@ -79,6 +80,7 @@ func (s *Store) CreateOrder(ctx context.Context, o gamedata.Order, idempotencyKe
 			return gamedata.Order{}, false, s.fail(op, err)
 		}
 		recorded()
+		logged()
 		return o, true, nil
 	}
 	if !utf8.ValidString(idempotencyKey) {

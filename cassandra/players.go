@@ -84,7 +84,8 @@ func (s *Store) UpdatePlayer(ctx context.Context, name string, u gamedata.Player
 	b := s.batch(gocql.LoggedBatch)
 	b.add(updatePlayer, orUnset(u.Email), orUnset(u.Phone), orUnset(u.Age), orUnset(u.PasswordHash), u.UpdatedAt, key(name))
 	after := applyUpdate(p, u)
-	if err := s.addLog(b, playerLog(after)); err != nil {
+	logged, err := s.addLog(b, playerLog(after))
+	if err != nil {
 		return gamedata.Player{}, s.fail(op, err)
 	}
 	stored := s.addChange(b, c, true)
@@ -92,6 +93,7 @@ func (s *Store) UpdatePlayer(ctx context.Context, name string, u gamedata.Player
 		return gamedata.Player{}, s.fail(op, err)
 	}
 	stored()
+	logged()
 	s.recorded(ctx, c)
 	return after, nil
 }

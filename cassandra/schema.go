@@ -101,6 +101,9 @@ var migrations = []migration{
 	{"the day log the archive reads and the leases of jobs", []table{
 		{name: "day_log", key: "(tbl, hour, shard), at, id, change", ttl: true, timeSeries: true,
 			columns: "tbl text, hour int, shard int, at timestamp, id uuid, change text, row text"},
+		{name: "day_log_index", key: "(tbl, day), hour, shard", ttl: true,
+			columns: "tbl text, day int, hour int, shard int"},
+		{name: "history_began", key: "(tbl)", columns: "tbl text, day int"},
 		{name: "leases", key: "(name)", ttl: true, columns: "name text, owner text"},
 	}},
 	{"the social graph: friends (one partition per player, both sides of a friendship), interests", []table{

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,11 @@ type Store struct {
 	clock  gamedata.Clock
 	feed   *feed
 	closed atomic.Bool
+	// dayParts remembers the day-log index rows written (history.go).
+	dayParts     sync.Map
+	dayPartCount atomic.Int64
+	// began remembers the earliest day this process logged, by table.
+	began sync.Map
 }
 
 var _ gamedata.Store = (*Store)(nil)

@@ -491,14 +491,14 @@ func (m *StoreMetrics) Purger(backend string, p gamedata.Purger) gamedata.Purger
 // History measures a HistoryReader: reading a table's day is one call,
 // however many rows it gives.
 type History struct {
-	inner                           gamedata.HistoryReader
-	players, orders, messages, evts *op
+	inner                                  gamedata.HistoryReader
+	players, orders, messages, evts, began *op
 }
 
 // History returns h measured under backend.
 func (m *StoreMetrics) History(backend string, h gamedata.HistoryReader) *History {
 	return &History{inner: h, players: m.op(backend, "player_changes"), orders: m.op(backend, "order_changes"),
-		messages: m.op(backend, "messages_sent"), evts: m.op(backend, "events_stored")}
+		messages: m.op(backend, "messages_sent"), evts: m.op(backend, "events_stored"), began: m.op(backend, "began")}
 }
 
 // PlayerChanges measures the reader's PlayerChanges.
@@ -519,6 +519,11 @@ func (h *History) MessagesSent(ctx context.Context, d gamedata.Day, fn func(game
 // EventsStored measures the reader's EventsStored.
 func (h *History) EventsStored(ctx context.Context, d gamedata.Day, fn func(gamedata.Event) error) error {
 	return exec(h.evts, func() error { return h.inner.EventsStored(ctx, d, fn) })
+}
+
+// Began measures the reader's Began.
+func (h *History) Began(ctx context.Context) (time.Time, error) {
+	return call(h.began, func() (time.Time, error) { return h.inner.Began(ctx) })
 }
 
 // Leaser measures a Leaser.

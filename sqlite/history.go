@@ -22,7 +22,7 @@ const historyPage = 2000
 type historyStatements struct {
 	recordPlayer                           *sql.Stmt
 	players, created, paid, messages, evts *sql.Stmt
-	acquireLease, releaseLease             *sql.Stmt
+	acquireLease, releaseLease, began      *sql.Stmt
 }
 
 func (s *Store) prepareHistory(p *preparer) {
@@ -44,6 +44,10 @@ func (s *Store) prepareHistory(p *preparer) {
 		WHERE created >= :from AND created < :to AND (created, id) > (:at, :key) ORDER BY created, id LIMIT :limit`)
 	h.evts = p.read(`SELECT stored, rowid, id, player, type, at, data, expires FROM events INDEXED BY events_by_stored
 		WHERE stored >= :from AND stored < :to AND (stored, rowid) > (:at, :key) ORDER BY stored, rowid LIMIT :limit`)
+	// Each min() reads one end of an index.
+	h.began = p.read(`SELECT min(t) FROM (
+		SELECT min(at) AS t FROM player_changes UNION ALL SELECT min(created) FROM orders
+		UNION ALL SELECT min(created) FROM messages UNION ALL SELECT min(stored) FROM events)`)
 	h.acquireLease = p.write(`INSERT INTO leases (name, owner, expires) VALUES (:name, :owner, :expires)
 		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires = excluded.expires
 		WHERE leases.owner = excluded.owner OR leases.expires <= :now`)
@@ -173,6 +177,18 @@ func (s *Store) EventsStored(ctx context.Context, d gamedata.Day, fn func(gameda
 		}
 		return at, rowid, fn(e)
 	})
+}
+
+// Began returns the time of the oldest row the history reads.
+func (s *Store) Began(ctx context.Context) (time.Time, error) {
+	var t sql.NullInt64
+	if err := s.history.began.QueryRowContext(ctx).Scan(&t); err != nil {
+		return time.Time{}, s.fail("when the history began", err)
+	}
+	if !t.Valid {
+		return time.Time{}, nil
+	}
+	return time.Unix(0, t.Int64).UTC(), nil
 }
 
 // AcquireLease takes or renews the lease name for owner until now+ttl,

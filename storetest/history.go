@@ -127,6 +127,11 @@ func testHistoryDay(e *env, b gamedata.Backend) {
 	_, err = e.s.PayOrder(e.ctx, name, paidTomorrow.ID, payLater)
 	e.must(err, "pay order the next day")
 
+	began, err := b.History.Began(e.ctx)
+	e.must(err, "began")
+	if began.IsZero() || began.After(p.CreatedAt) {
+		e.Errorf("the history began at %s, after its first row (%s)", began, p.CreatedAt)
+	}
 	got := e.readDay(b.History, d, name)
 	if len(got.players) != 1 {
 		e.Fatalf("%d players changed on %s, want 1", len(got.players), d)

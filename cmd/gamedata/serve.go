@@ -20,6 +20,7 @@ import (
 
 	"github.com/gamedata-dev/gamedata"
 	"github.com/gamedata-dev/gamedata/api"
+	"github.com/gamedata-dev/gamedata/archive"
 	"github.com/gamedata-dev/gamedata/metrics"
 	"github.com/gamedata-dev/gamedata/password"
 )
@@ -52,6 +53,8 @@ type serveConfig struct {
 	LogLevel          string
 	ShutdownTimeout   time.Duration
 	PurgeInterval     time.Duration
+	Archive           archiveConfig // archive.go
+	ArchiveInterval   time.Duration
 	AdminAddr         string
 	Recs              recsConfig
 	RecsInterval      time.Duration
@@ -100,6 +103,10 @@ once and writes it to <data-dir>/admin.key (mode 0600).`,
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish after SIGTERM")
 	fs.DurationVar(&c.PurgeInterval, "purge-interval", time.Hour,
 		"how often rows past their retention are deleted from the SQLite store; 0 never")
+	c.Archive.addFlags(fs)
+	c.Archive.addJobFlags(fs)
+	fs.DurationVar(&c.ArchiveInterval, "archive-interval", time.Hour,
+		"how often the archive job looks for closed days to archive (one instance at a time runs it); 0 never")
 	addAdminFlag(fs, &c.AdminAddr)
 	c.Recs.addFlags(fs)
 	fs.DurationVar(&c.RecsInterval, "recs-interval", time.Hour,
@@ -115,6 +122,9 @@ func (c serveConfig) validate() error {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("--%s must be positive, not %s", name, d))
 		}
+	}
+	if c.ArchiveInterval < 0 {
+		errs = append(errs, fmt.Errorf("--archive-interval must not be negative, not %s", c.ArchiveInterval))
 	}
 	if c.PurgeInterval < 0 {
 		errs = append(errs, fmt.Errorf("--purge-interval must not be negative, not %s", c.PurgeInterval))
@@ -229,6 +239,24 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 			return err
 		}
 	}
+	var archiveJob *archive.Job
+	var archiveMetrics *metrics.Archive
+	var archiveRuns *metrics.Job
+	if c.ArchiveInterval > 0 {
+		a, err := c.Archive.open(c.Store.DataDir)
+		if err != nil {
+			return err
+		}
+		if archiveJob, err = c.Archive.job(a, backend, c.Store.Kind, c.Retention, clock); err != nil {
+			return err
+		}
+		if archiveMetrics, err = metrics.NewArchive(reg); err != nil {
+			return err
+		}
+		if archiveRuns, err = metrics.NewJob(reg, "archive"); err != nil {
+			return err
+		}
+	}
 
 	passwords, err := password.NewPool(password.PoolConfig{Workers: c.HashWorkers, Queue: c.HashQueue, Registerer: reg})
 	if err != nil {
@@ -297,6 +325,9 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 		return err
 	} else if sched != nil {
 		wg.Go(func() { sched.Run(jobs) })
+	}
+	if archiveJob != nil {
+		wg.Go(func() { archiveLoop(jobs, archiveJob, c.ArchiveInterval, archiveMetrics, archiveRuns, log) })
 	}
 
 	select {
