@@ -27,8 +27,9 @@ import (
 
 // DB is a DuckDB database with a view of each archive table.
 type DB struct {
-	db    *sql.DB
-	Local string // the folder the views read
+	db      *sql.DB
+	Local   string // the folder the views read
+	schemas string // the empty files of the tables with no day yet
 }
 
 // Open mirrors the archive when it is not local (into cacheDir) and opens
@@ -42,30 +43,33 @@ func Open(ctx context.Context, a *archive.Archive, cacheDir string) (*DB, error)
 		}
 		dir = cacheDir
 	}
-	schemas := filepath.Join(dir, "_schemas")
-	if err := os.MkdirAll(schemas, 0o750); err != nil {
+	// The empty files of tables without a day go to a folder of this
+	// database's own, not into the archive.
+	schemas, err := os.MkdirTemp("", "gamedata-analytics-")
+	if err != nil {
 		return nil, err
 	}
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
+		os.RemoveAll(schemas)
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
 	db.SetMaxOpenConns(1) // one connection: the settings below are per database anyway
-	d := &DB{db: db, Local: dir}
+	d := &DB{db: db, Local: dir, schemas: schemas}
 	for _, t := range archive.Tables {
 		if err := d.view(ctx, t, dir, schemas); err != nil {
-			db.Close()
+			d.Close()
 			return nil, err
 		}
 	}
 	// Analysts' SQL runs here: it may read the archive, and nothing else.
 	for _, stmt := range []string{
-		"SET allowed_directories = [" + literal(dir+"/") + "]",
+		"SET allowed_directories = [" + literal(dir+"/") + ", " + literal(schemas+"/") + "]",
 		"SET enable_external_access = false",
 		"SET lock_configuration = true",
 	} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
-			db.Close()
+			d.Close()
 			return nil, fmt.Errorf("duckdb %q: %w", stmt, err)
 		}
 	}
@@ -102,7 +106,11 @@ func (d *DB) view(ctx context.Context, t archive.Table, dir, schemas string) err
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	err := d.db.Close()
+	os.RemoveAll(d.schemas)
+	return err
+}
 
 // Result is the answer to a query: column names and rows of values.
 type Result struct {

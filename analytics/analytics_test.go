@@ -136,3 +136,24 @@ func TestQueryAndReportOverLocalAndS3(t *testing.T) {
 		})
 	}
 }
+
+func TestAnEmptyArchiveHasEveryView(t *testing.T) {
+	f, err := archive.NewFolder(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := analytics.Open(context.Background(), archive.New(f, gamedata.SystemClock{}), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, tb := range archive.Tables {
+		res, err := db.Query(context.Background(), "SELECT count(*), count(dt) FROM "+tb.Name())
+		if err != nil || analytics.Text(res.Rows[0][0]) != "0" {
+			t.Errorf("%s: %v, %v; want no row", tb.Name(), res.Rows, err)
+		}
+	}
+	if _, err := db.Report(context.Background(), gamedata.DayOf(time.Now()).Add(-7), gamedata.DayOf(time.Now())); err != nil {
+		t.Errorf("report over nothing: %v", err)
+	}
+}
