@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -64,7 +66,15 @@ var archiveBackends = map[string]func(t testing.TB, clock gamedata.Clock) archiv
 			}}
 	},
 	"cassandra": func(t testing.TB, clock gamedata.Clock) archiveBackend {
-		cfg := cassandratest.Keyspace(t) // its own: the test counts every row
+		// The e2e keyspace: the test's days (2025 to mid 2026, by the
+		// injected clock) hold only its own rows.
+		node := cassandratest.Require(t)
+		k := &cassandraKeyspace
+		k.once.Do(func() { k.cfg, k.err = cassandratest.NewKeyspace(context.Background(), node) })
+		if k.err != nil {
+			t.Fatal(k.err)
+		}
+		cfg := k.cfg
 		cfg.Clock = clock
 		st, err := cassandra.Open(context.Background(), cfg)
 		if err != nil {
@@ -146,7 +156,10 @@ func testArchiveKeepsEveryDay(t *testing.T, name string) {
 	}
 	w := &truth{rows: map[string]map[gamedata.Day]int64{}, sums: map[string]map[gamedata.Day]uint64{},
 		players: map[gamedata.Day]map[string]archive.PlayerRow{}}
-	names := []string{"Ann", "Bob", "Cat", "Dan"}
+	var names []string
+	for _, n := range []string{"Ann", "Bob", "Cat", "Dan"} {
+		names = append(names, n+"_"+randomSuffix())
+	}
 	for _, n := range names {
 		now := clock.Advance(time.Millisecond)
 		p := gamedata.Player{ID: gamedata.NewID(now), Name: n, Email: n + "@example.com", PasswordHash: "secret-hash",
@@ -312,7 +325,7 @@ func testArchiveKeepsEveryDay(t *testing.T, name string) {
 	// Rows of the day before the window begin to expire only during it.
 	gone := first.Add(-1).Start()
 	for page := (client.PageOptions{Limit: 200}); ; {
-		inbox, err := srv.admin.Inbox(ctx, "Bob", page)
+		inbox, err := srv.admin.Inbox(ctx, names[1], page)
 		must(err, "inbox")
 		for _, m := range inbox.Items {
 			if m.CreatedAt.Before(gone) {
@@ -323,7 +336,7 @@ func testArchiveKeepsEveryDay(t *testing.T, name string) {
 			break
 		}
 	}
-	evs, err := srv.admin.ListEvents(ctx, "Ann", gamedata.EventRange{To: gone}, client.PageOptions{Limit: 10})
+	evs, err := srv.admin.ListEvents(ctx, names[0], gamedata.EventRange{To: gone}, client.PageOptions{Limit: 10})
 	must(err, "list events")
 	if len(evs.Items) != 0 {
 		t.Errorf("the hot store still serves %d events from before %s", len(evs.Items), gone)
@@ -381,4 +394,10 @@ func newArchiveAPI(t *testing.T, ab archiveBackend, clock gamedata.Clock) archiv
 		t.Fatal(err)
 	}
 	return archiveAPI{admin: c, sync: sync}
+}
+
+func randomSuffix() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
