@@ -12,12 +12,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gamedata-dev/gamedata"
 	"github.com/gamedata-dev/gamedata/cassandra"
 )
 
@@ -77,8 +79,11 @@ func NewKeyspace(ctx context.Context, cfg cassandra.Config) (cassandra.Config, e
 	cfg.Keyspace = FreshName()
 	ctx, cancel := context.WithTimeout(ctx, setupTimeout)
 	defer cancel()
-	_, err := cassandra.ApplySchema(ctx, cfg, cassandra.Schema{
-		Keyspace: cfg.Keyspace, Replication: map[string]int{cfg.LocalDC: 1},
+	err := retry(ctx, func() error {
+		_, err := cassandra.ApplySchema(ctx, cfg, cassandra.Schema{
+			Keyspace: cfg.Keyspace, Replication: map[string]int{cfg.LocalDC: 1},
+		})
+		return err
 	})
 	if err != nil {
 		return cfg, fmt.Errorf("create test keyspace %s: %w", cfg.Keyspace, err)
@@ -97,7 +102,24 @@ func FreshName() string {
 func Drop(cfg cassandra.Config) error {
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	return cassandra.DropKeyspace(ctx, cfg)
+	return retry(ctx, func() error { return cassandra.DropKeyspace(ctx, cfg) })
+}
+
+// retry calls f (a schema change, safe to repeat) again while it fails
+// with ErrUnavailable: on the shared, loaded test node a schema change
+// queues behind the other tests' and may outlast one request's timeout.
+func retry(ctx context.Context, f func() error) error {
+	for {
+		err := f()
+		if !errors.Is(err, gamedata.ErrUnavailable) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // Keyspace gives tb a fresh keyspace (see NewKeyspace), dropped when tb
