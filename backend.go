@@ -32,6 +32,8 @@ type Backend struct {
 	History HistoryReader
 	// Leaser hands out the lease that lets one instance run a job (both).
 	Leaser Leaser
+	// Backup reads every table a backup keeps (both stores).
+	Backup BackupReader
 }
 
 // PlayerLister enumerates every player of the primary store. It is a scan

@@ -46,7 +46,7 @@ var _ gamedata.Store = (*Store)(nil)
 // answers searches, fed by the change feed) and no purger (rows expire by
 // TTL). See docs/architecture.md.
 func (s *Store) Backend() gamedata.Backend {
-	return gamedata.Backend{Store: s, Feed: s, FeedAdmin: s, Lister: s, History: s, Leaser: s, Social: s,
+	return gamedata.Backend{Store: s, Feed: s, FeedAdmin: s, Lister: s, History: s, Leaser: s, Social: s, Backup: s,
 		Recs: s, RecsSource: s}
 }
 

@@ -481,3 +481,9 @@ func TestRecsConformance(t *testing.T) {
 		return openShared(t, clock).Backend()
 	})
 }
+
+func TestBackupConformance(t *testing.T) {
+	storetest.RunBackup(t, func(t *testing.T, clock gamedata.Clock) gamedata.Backend {
+		return openShared(t, clock).Backend()
+	})
+}

@@ -169,6 +169,7 @@ func (m *StoreMetrics) Instrument(backend string, b gamedata.Backend) gamedata.B
 	b.Social = measured(b.Social, func(g gamedata.SocialStore) gamedata.SocialStore { return m.Social(backend, g) })
 	b.Recs = measured(b.Recs, func(r gamedata.RecsStore) gamedata.RecsStore { return m.Recs(backend, r) })
 	b.RecsSource = measured(b.RecsSource, func(s gamedata.RecsSource) gamedata.RecsSource { return m.RecsSource(backend, s) })
+	b.Backup = measured(b.Backup, func(r gamedata.BackupReader) gamedata.BackupReader { return m.Backup(backend, r) })
 	return b
 }
 
@@ -659,4 +660,67 @@ func (s *RecsSource) ScanFriendships(ctx context.Context, fn func(gamedata.Frien
 // ScanInterests measures the source's ScanInterests.
 func (s *RecsSource) ScanInterests(ctx context.Context, fn func(gamedata.InterestRow) error) error {
 	return exec(s.interests, func() error { return s.inner.ScanInterests(ctx, fn) })
+}
+
+// Backup measures a gamedata.BackupReader: a scan is one call, however many
+// rows it gives.
+type Backup struct {
+	inner                                                                       gamedata.BackupReader
+	players, sessions, keys, orders, messages, events, meta, friends, interests *op
+}
+
+var _ gamedata.BackupReader = (*Backup)(nil)
+
+// Backup returns r measured under backend.
+func (m *StoreMetrics) Backup(backend string, r gamedata.BackupReader) *Backup {
+	return &Backup{inner: r, players: m.op(backend, "backup_players"), sessions: m.op(backend, "backup_sessions"),
+		keys: m.op(backend, "backup_api_keys"), orders: m.op(backend, "backup_orders"),
+		messages: m.op(backend, "backup_messages"), events: m.op(backend, "backup_events"),
+		meta: m.op(backend, "backup_meta"), friends: m.op(backend, "backup_friends"),
+		interests: m.op(backend, "backup_interests")}
+}
+
+// BackupPlayers measures the scan of players.
+func (b *Backup) BackupPlayers(ctx context.Context, fn func(gamedata.Player) error) error {
+	return exec(b.players, func() error { return b.inner.BackupPlayers(ctx, fn) })
+}
+
+// BackupSessions measures the scan of sessions.
+func (b *Backup) BackupSessions(ctx context.Context, fn func(gamedata.Session) error) error {
+	return exec(b.sessions, func() error { return b.inner.BackupSessions(ctx, fn) })
+}
+
+// BackupAPIKeys measures the scan of server keys.
+func (b *Backup) BackupAPIKeys(ctx context.Context, fn func(gamedata.APIKey) error) error {
+	return exec(b.keys, func() error { return b.inner.BackupAPIKeys(ctx, fn) })
+}
+
+// BackupOrders measures the scan of orders.
+func (b *Backup) BackupOrders(ctx context.Context, fn func(gamedata.BackupOrder) error) error {
+	return exec(b.orders, func() error { return b.inner.BackupOrders(ctx, fn) })
+}
+
+// BackupMessages measures the scan of messages.
+func (b *Backup) BackupMessages(ctx context.Context, fn func(gamedata.Message) error) error {
+	return exec(b.messages, func() error { return b.inner.BackupMessages(ctx, fn) })
+}
+
+// BackupEvents measures the scan of events.
+func (b *Backup) BackupEvents(ctx context.Context, fn func(gamedata.Event) error) error {
+	return exec(b.events, func() error { return b.inner.BackupEvents(ctx, fn) })
+}
+
+// BackupMeta measures the scan of metadata.
+func (b *Backup) BackupMeta(ctx context.Context, fn func(gamedata.MetaDoc) error) error {
+	return exec(b.meta, func() error { return b.inner.BackupMeta(ctx, fn) })
+}
+
+// BackupFriends measures the scan of friendships.
+func (b *Backup) BackupFriends(ctx context.Context, fn func(gamedata.BackupFriend) error) error {
+	return exec(b.friends, func() error { return b.inner.BackupFriends(ctx, fn) })
+}
+
+// BackupInterests measures the scan of interests.
+func (b *Backup) BackupInterests(ctx context.Context, fn func(gamedata.BackupInterests) error) error {
+	return exec(b.interests, func() error { return b.inner.BackupInterests(ctx, fn) })
 }

@@ -96,6 +96,7 @@ type Store struct {
 	revenue       *sql.Stmt
 
 	history historyStatements // history.go
+	backup  backupStatements  // backup.go
 }
 
 var _ gamedata.Store = (*Store)(nil)
@@ -104,7 +105,7 @@ var _ gamedata.Store = (*Store)(nil)
 // of expired rows included (see docs/architecture.md).
 func (s *Store) Backend() gamedata.Backend {
 	return gamedata.Backend{Store: s, Feed: s, FeedAdmin: s, Searcher: s, Lister: s, Purger: s, History: s, Leaser: s, Social: s,
-		Recs: s, RecsSource: s}
+		Recs: s, RecsSource: s, Backup: s}
 }
 
 // privateMode is the mode of a new database file: it holds password hashes
@@ -264,6 +265,7 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	s.prepareHistory(p)
 	s.prepareSocial(p)
 	s.prepareRecs(p)
+	s.prepareBackup(p)
 	s.ping = p.read(`PRAGMA user_version`)
 	s.commits = newCommitter(s, p)
 	return p.err

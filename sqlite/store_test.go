@@ -381,6 +381,10 @@ func TestQueriesUseTheirIndex(t *testing.T) {
 		s.revenue:          "b",               // the list of buckets (json_each), not a table
 		s.scanFriends:      "friends",         // the recommendation build reads every friendship: an offline job
 		s.scanInterests:    "interests",       // and every player's interests
+		// gamedata backup reads whole tables: an offline job.
+		s.backup.players: "players", s.backup.sessions: "sessions", s.backup.orders: "orders",
+		s.backup.messages: "messages", s.backup.events: "events", s.backup.meta: "meta",
+		s.backup.friends: "friends", s.backup.interests: "interests",
 	}
 	for stmt, query := range s.prepared {
 		plan := explain(t, s, stmt)
@@ -462,6 +466,12 @@ func TestFilesAreNotReadableByOthers(t *testing.T) {
 
 func TestRecsConformance(t *testing.T) {
 	storetest.RunRecs(t, func(t *testing.T, clock gamedata.Clock) gamedata.Backend {
+		return openTest(t, filepath.Join(t.TempDir(), "gamedata.db"), clock).Backend()
+	})
+}
+
+func TestBackupConformance(t *testing.T) {
+	storetest.RunBackup(t, func(t *testing.T, clock gamedata.Clock) gamedata.Backend {
 		return openTest(t, filepath.Join(t.TempDir(), "gamedata.db"), clock).Backend()
 	})
 }
