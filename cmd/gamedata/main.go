@@ -54,7 +54,8 @@ over the default. GAMEDATA_ADMIN_KEY, where set, is accepted as an admin key.`,
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.PersistentFlags().String(configFlag, "", "YAML config file whose keys are flag names (see deploy/config/gamedata.example.yaml)")
-	root.AddCommand(newServeCmd(), newAPIKeyCmd(), newVersionCmd(), newSchemaCmd(), newIndexerCmd(), newReindexCmd(), newBenchCmd(), newFeedCmd(), newRecsCmd(), newPlanCmd(), newArchiveCmd(), newAnalyticsCmd())
+	root.AddCommand(newServeCmd(), newAPIKeyCmd(), newVersionCmd(), newSchemaCmd(), newIndexerCmd(), newReindexCmd(), newBenchCmd(), newFeedCmd(), newRecsCmd(), newPlanCmd(), newArchiveCmd(), newAnalyticsCmd(),
+		newBackupCmd(), newRestoreCmd())
 	documentEnv(root)
 	return root
 }
