@@ -52,3 +52,18 @@ type BackupInterests struct {
 	Player string
 	Interests
 }
+
+// EachAPIKey calls fn with every key s lists: the BackupAPIKeys of a store
+// whose keys are few enough to list at once.
+func EachAPIKey(ctx context.Context, s APIKeyStore, fn func(APIKey) error) error {
+	keys, err := s.ListAPIKeys(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

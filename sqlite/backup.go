@@ -49,18 +49,9 @@ func (s *Store) BackupSessions(ctx context.Context, fn func(gamedata.Session) er
 	}, s.now())
 }
 
-// BackupAPIKeys gives every server key; there are few.
+// BackupAPIKeys gives every server key: there are few.
 func (s *Store) BackupAPIKeys(ctx context.Context, fn func(gamedata.APIKey) error) error {
-	keys, err := s.ListAPIKeys(ctx)
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
-		if err := fn(k); err != nil {
-			return err
-		}
-	}
-	return nil
+	return gamedata.EachAPIKey(ctx, s, fn)
 }
 
 // BackupOrders gives every order, with its idempotency key.
