@@ -55,23 +55,12 @@ func (c *archiveConfig) addJobFlags(fs *pflag.FlagSet) {
 
 // open returns the archive c names, spooling uploads under dataDir.
 func (c archiveConfig) open(dataDir string) (*archive.Archive, error) {
-	var b archive.Bucket
-	var err error
-	switch {
-	case strings.HasPrefix(c.URL, "s3://"):
-		bucket, prefix, perr := archive.ParseS3URL(c.URL)
-		if perr != nil {
-			return nil, perr
-		}
-		b, err = archive.NewS3(archive.S3Config{Bucket: bucket, Prefix: prefix, Endpoint: c.Endpoint,
-			Region: c.Region, Addressing: archive.Addressing(c.Addressing)}, filepath.Join(dataDir, "archive-spool"))
-	case strings.Contains(c.URL, "://"):
-		return nil, fmt.Errorf("--archive-url %q: want a folder or s3://bucket/prefix", c.URL)
-	case c.URL == "":
-		b, err = archive.NewFolder(filepath.Join(dataDir, "archive"))
-	default:
-		b, err = archive.NewFolder(c.URL)
+	place := c.URL
+	if place == "" {
+		place = filepath.Join(dataDir, "archive")
 	}
+	b, err := openBucket("archive-url", place, archive.S3Config{Endpoint: c.Endpoint, Region: c.Region,
+		Addressing: archive.Addressing(c.Addressing)}, filepath.Join(dataDir, "archive-spool"))
 	if err != nil {
 		return nil, err
 	}
@@ -315,4 +304,22 @@ func archiveLoop(ctx context.Context, job *archive.Job, every time.Duration, m *
 			once()
 		}
 	}
+}
+
+// openBucket returns the bucket that place (the value of --flag) names: a
+// folder, or s3://bucket/prefix reached with s3's other settings
+// (credentials from the usual AWS variables), spooling uploads under spool.
+func openBucket(flag, place string, s3 archive.S3Config, spool string) (archive.Bucket, error) {
+	switch {
+	case strings.HasPrefix(place, "s3://"):
+		bucket, prefix, err := archive.ParseS3URL(place)
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %w", flag, err)
+		}
+		s3.Bucket, s3.Prefix = bucket, prefix
+		return archive.NewS3(s3, spool)
+	case strings.Contains(place, "://"):
+		return nil, fmt.Errorf("--%s %q: want a folder or s3://bucket/prefix", flag, place)
+	}
+	return archive.NewFolder(place)
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -41,22 +40,13 @@ func (c *bucketConfig) addFlags(fs *pflag.FlagSet) {
 // open returns the bucket that place names: a folder, or s3://bucket/prefix
 // (credentials from the usual AWS variables), spooling under spool.
 func (c bucketConfig) open(flag, place, spool string) (archive.Bucket, error) {
-	switch {
-	case place == "":
+	if place == "" {
 		return nil, fmt.Errorf("--%s is required: a folder or s3://bucket/prefix", flag)
-	case strings.HasPrefix(place, "s3://"):
-		bucket, prefix, err := archive.ParseS3URL(place)
-		if err != nil {
-			return nil, fmt.Errorf("--%s: %w", flag, err)
-		}
-		return archive.NewS3(archive.S3Config{Bucket: bucket, Prefix: prefix, Endpoint: c.Endpoint, Region: c.Region,
-			Addressing: archive.Addressing(c.Addressing)}, spool)
-	case strings.Contains(place, "://"):
-		return nil, fmt.Errorf("--%s %q: want a folder or s3://bucket/prefix", flag, place)
 	}
-	b, err := archive.NewFolder(place)
-	if err != nil {
-		return nil, err
+	b, err := openBucket(flag, place, archive.S3Config{Endpoint: c.Endpoint, Region: c.Region,
+		Addressing: archive.Addressing(c.Addressing)}, spool)
+	if err != nil || b.Dir() == "" {
+		return b, err
 	}
 	// A backup holds password hashes: its folder is the owner's only.
 	return b, os.Chmod(b.Dir(), 0o700)
