@@ -2,8 +2,10 @@ package recs
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 
 	"gonum.org/v1/gonum/optimize"
@@ -52,8 +54,10 @@ func TrainFriendBlend(g *Graph, in *Interests, seed uint64) (*FriendBlend, error
 	rng.Shuffle(len(users), func(i, j int) { users[i], users[j] = users[j], users[i] })
 	users = users[:min(len(users), blendMaxUsers)]
 
+	// Each range of users keeps its lists apart, joined in order after, so
+	// that the fit sums them in the same order on every run.
 	var mu sync.Mutex
-	var lists []trainList
+	byStart := map[int][]trainList{}
 	parallelRange(len(users), func(lo, hi int) {
 		f := NewFriendFinder(split.Train, in)
 		var local []trainList
@@ -74,9 +78,13 @@ func TrainFriendBlend(g *Graph, in *Interests, seed uint64) (*FriendBlend, error
 			}
 		}
 		mu.Lock()
-		lists = append(lists, local...)
+		byStart[lo] = local
 		mu.Unlock()
 	})
+	var lists []trainList
+	for _, lo := range slices.Sorted(maps.Keys(byStart)) {
+		lists = append(lists, byStart[lo]...)
+	}
 	if len(lists) < blendMinLists {
 		b := DefaultFriendBlend
 		return &b, nil
