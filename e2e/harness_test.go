@@ -55,7 +55,7 @@ type options struct {
 	// playerLimiter and keyLimiter limit each player's sessions and each
 	// server key; nil: no limit.
 	playerLimiter, keyLimiter func(gamedata.Clock) gamedata.RateLimiter
-	ready   map[string]func(context.Context) error
+	ready                     map[string]func(context.Context) error
 	// search makes the server's searcher over its store (search_test.go);
 	// nil: none.
 	search func(t *testing.T, store gamedata.Store) gamedata.Searcher
