@@ -43,6 +43,9 @@ type updatePlayerIn struct {
 		Phone    *string `json:"phone,omitempty" maxLength:"32" doc:"an empty string clears it"`
 		Age      *int    `json:"age,omitempty" minimum:"0" maximum:"150"`
 		Password *string `json:"password,omitempty" minLength:"8" maxLength:"128"`
+		// CurrentPassword proves that a player session's holder knows the
+		// password: a stolen token alone cannot take the account over.
+		CurrentPassword *string `json:"current_password,omitempty" minLength:"1" maxLength:"1024" doc:"the password now; required with password from a player session (a server key may reset without it)"`
 	}
 }
 
@@ -166,6 +169,11 @@ func (s *Server) updatePlayer(ctx context.Context, in *updatePlayerIn) (*playerO
 	if b.Email == nil && b.Phone == nil && b.Age == nil && b.Password == nil {
 		return s.getPlayer(ctx, &in.PlayerPath)
 	}
+	if b.Password != nil && !principalOf(ctx).server {
+		if err := s.checkCurrentPassword(ctx, in.Name, b.CurrentPassword); err != nil {
+			return nil, err
+		}
+	}
 	u := gamedata.PlayerUpdate{Email: b.Email, Phone: b.Phone, Age: b.Age, UpdatedAt: s.clock.Now()}
 	if b.Password != nil {
 		hash, err := s.passwords.Hash(ctx, *b.Password)
@@ -179,6 +187,29 @@ func (s *Server) updatePlayer(ctx context.Context, in *updatePlayerIn) (*playerO
 		return nil, err
 	}
 	return &playerOut{Body: p}, nil
+}
+
+// checkCurrentPassword refuses a password change from a player session
+// that does not send the password now (403: the session is valid, the
+// proof is missing or wrong).
+func (s *Server) checkCurrentPassword(ctx context.Context, name string, current *string) error {
+	if current == nil {
+		return newProblem(http.StatusForbidden, "a player session must send current_password to change the password",
+			gamedata.FieldError{Field: "current_password", Message: "is required to change the password"})
+	}
+	p, err := s.store.GetPlayer(ctx, name)
+	if err != nil {
+		return err
+	}
+	ok, _, err := s.passwords.Verify(ctx, *current, p.PasswordHash)
+	switch {
+	case err != nil:
+		return fmt.Errorf("verify the current password of %s: %w", p.Name, err)
+	case !ok:
+		return newProblem(http.StatusForbidden, "current_password is wrong",
+			gamedata.FieldError{Field: "current_password", Message: "is wrong"})
+	}
+	return nil
 }
 
 // badLogin is the one answer to a wrong name or a wrong password.

@@ -55,6 +55,8 @@ type PlayerPatch struct {
 	Phone    *string `json:"phone,omitempty"`
 	Age      *int    `json:"age,omitempty"`
 	Password *string `json:"password,omitempty"`
+	// CurrentPassword must come with Password from a player session.
+	CurrentPassword *string `json:"current_password,omitempty"`
 }
 
 // Session is a login: Token is the bearer secret of the player.

@@ -136,7 +136,18 @@ func TestUpdatePlayer(t *testing.T) {
 		ctx := context.Background()
 		alice, asAlice := h.player("alice")
 		h.clock.Advance(time.Minute)
-		p, err := asAlice.UpdatePlayer(ctx, alice, client.PlayerPatch{Email: ptr("a@example.com"), Age: ptr(30), Password: ptr("new-long-password")})
+		// A player session changes the password only with the current one.
+		for _, current := range []*string{nil, ptr("a-wrong-password")} {
+			_, err := asAlice.UpdatePlayer(ctx, alice, client.PlayerPatch{Password: ptr("taken-over-password"), CurrentPassword: current})
+			if !client.IsForbidden(err) {
+				t.Fatalf("change the password with current_password %v: %v, want 403", current, err)
+			}
+		}
+		if _, err := h.anon.Login(ctx, alice, "taken-over-password"); !client.IsUnauthorized(err) {
+			t.Fatalf("the refused password works: %v", err)
+		}
+		p, err := asAlice.UpdatePlayer(ctx, alice, client.PlayerPatch{Email: ptr("a@example.com"), Age: ptr(30),
+			Password: ptr("new-long-password"), CurrentPassword: ptr("correct-horse-battery")})
 		if err != nil || p.Email != "a@example.com" || *p.Age != 30 || !p.UpdatedAt.Equal(h.clock.Now()) {
 			t.Fatalf("patch: %+v %v", p, err)
 		}
@@ -145,6 +156,13 @@ func TestUpdatePlayer(t *testing.T) {
 		}
 		if _, err := h.anon.Login(ctx, alice, "new-long-password"); err != nil {
 			t.Fatalf("new password: %v", err)
+		}
+		// A server key resets it without the current one.
+		if _, err := h.admin.UpdatePlayer(ctx, alice, client.PlayerPatch{Password: ptr("reset-by-the-server")}); err != nil {
+			t.Fatalf("reset with a server key: %v", err)
+		}
+		if _, err := h.anon.Login(ctx, alice, "reset-by-the-server"); err != nil {
+			t.Fatalf("the reset password: %v", err)
 		}
 		h.raw("PATCH", "/v1/players/"+alice, adminKey, "application/json", []byte(`{"email":"nope","phone":"call me"}`)).
 			fields(t, "email", "phone")
