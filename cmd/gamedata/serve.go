@@ -58,6 +58,7 @@ type serveConfig struct {
 	AdminAddr         string
 	Recs              recsConfig
 	RecsInterval      time.Duration
+	TLS               tlsConfig // tls.go
 }
 
 func newServeCmd() *cobra.Command {
@@ -108,6 +109,7 @@ once and writes it to <data-dir>/admin.key (mode 0600).`,
 	fs.DurationVar(&c.ArchiveInterval, "archive-interval", time.Hour,
 		"how often the archive job looks for closed days to archive (one instance at a time runs it); 0 never")
 	addAdminFlag(fs, &c.AdminAddr)
+	c.TLS.addFlags(fs)
 	c.Recs.addFlags(fs)
 	fs.DurationVar(&c.RecsInterval, "recs-interval", time.Hour,
 		"how often every player's recommendations are rebuilt inside the server (one instance at a time); 0 never")
@@ -149,6 +151,9 @@ func (c serveConfig) validate() error {
 		if l.rate > 0 && l.burst < 1 {
 			errs = append(errs, fmt.Errorf("--%s-burst must be at least 1, not %d", l.name, l.burst))
 		}
+	}
+	if err := c.TLS.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -296,6 +301,9 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on --addr: %w", err)
+	}
+	if ln, err = c.TLS.listener(ln, log); err != nil {
+		return err
 	}
 	// net/http's own error answers become problem+json there.
 	ln = api.Listener(ln)
