@@ -1,5 +1,7 @@
 package gamedata
 
+import "encoding/base64"
+
 // Paging limits of every list.
 const (
 	DefaultPageLimit = 50
@@ -31,4 +33,15 @@ func (p PageRequest) PageLimit() int {
 type Page[T any] struct {
 	Items     []T
 	NextToken string
+}
+
+// DecodeToken reads a page token or feed cursor a store made: unpadded URL
+// base64 in its one canonical spelling. The decoder alone would accept line
+// breaks and stray padding bits, giving one cursor many spellings.
+func DecodeToken(token string) ([]byte, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || base64.RawURLEncoding.EncodeToString(b) != token {
+		return nil, false
+	}
+	return b, true
 }

@@ -548,8 +548,8 @@ func (s *Store) feedCursor(seq uint64, w time.Time) string {
 // cursor whose watermark is in the future (beyond the clock skew a margin
 // allows between servers) was not made by a read.
 func (s *Store) parseFeedCursor(cursor string) (seq uint64, w time.Time, mine bool, err error) {
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(b) != 25 || b[0] != cursorVersion {
+	b, ok := gamedata.DecodeToken(cursor)
+	if !ok || len(b) != 25 || b[0] != cursorVersion {
 		return 0, w, false, gamedata.Invalid("cursor", "is not a cursor of this feed")
 	}
 	seq = binary.BigEndian.Uint64(b[9:])

@@ -119,8 +119,8 @@ func parseToken(k listKind, token string) (c cursor, ok bool, err error) {
 	if token == "" {
 		return cursor{}, false, nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(b) != tokenLen || listKind(b[0]) != k {
+	b, ok := gamedata.DecodeToken(token)
+	if !ok || len(b) != tokenLen || listKind(b[0]) != k {
 		return cursor{}, false, gamedata.Invalid("page_token", "is not a page token of this list")
 	}
 	c.bucket = int32(binary.BigEndian.Uint32(b[1:]))

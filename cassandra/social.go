@@ -130,8 +130,8 @@ func friendToken(f friendRow) string {
 
 func parseFriendToken(token string) (friendRow, error) {
 	var f friendRow
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(b) != friendCursorLen {
+	b, ok := gamedata.DecodeToken(token)
+	if !ok || len(b) != friendCursorLen {
 		return f, gamedata.Invalid("page_token", "is not a page token of this list")
 	}
 	f.Since = time.Unix(0, int64(binary.BigEndian.Uint64(b))).UTC()

@@ -129,8 +129,8 @@ func (c cursor) token() string {
 }
 
 func parseToken(token string) (cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(b) != 24 {
+	b, ok := gamedata.DecodeToken(token)
+	if !ok || len(b) != 24 {
 		return cursor{}, gamedata.Invalid("page_token", "is not a page token of this list")
 	}
 	return cursor{at: int64(binary.BigEndian.Uint64(b)), id: uuid.UUID(b[8:])}, nil

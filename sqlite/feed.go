@@ -124,8 +124,8 @@ func feedCursor(seq int64) string {
 }
 
 func parseFeedCursor(cursor string) (int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(b) != 8 || b[0]&0x80 != 0 {
+	b, ok := gamedata.DecodeToken(cursor)
+	if !ok || len(b) != 8 || b[0]&0x80 != 0 {
 		return 0, gamedata.Invalid("cursor", "is not a cursor of this feed")
 	}
 	return int64(binary.BigEndian.Uint64(b)), nil

@@ -15,6 +15,7 @@ func FuzzPageToken(f *testing.F) {
 	f.Add(cursor{at: 42, id: make([]byte, 16)}.token())
 	f.Add("%%%")
 	f.Add("AAAA")
+	f.Add("\r" + cursor{at: 42, id: make([]byte, 16)}.token())
 	f.Fuzz(func(t *testing.T, token string) {
 		c, err := parseToken(token)
 		switch {

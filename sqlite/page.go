@@ -89,8 +89,8 @@ func parseToken(token string) (cursor, error) {
 	if token == "" {
 		return top, nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(b) != cursorLen {
+	b, ok := gamedata.DecodeToken(token)
+	if !ok || len(b) != cursorLen {
 		return cursor{}, gamedata.Invalid("page_token", "is not a page token of this list")
 	}
 	return cursor{at: int64(binary.BigEndian.Uint64(b)), id: b[8:]}, nil
