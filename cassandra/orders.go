@@ -165,10 +165,8 @@ func (s *Store) PayOrder(ctx context.Context, user string, id uuid.UUID, at time
 	}
 	paid := o
 	paid.Status, paid.UpdatedAt = gamedata.OrderPaid, asStored(at)
-	if err := s.writeLog(ctx, orderLog(gamedata.OrderChange{Order: paid, At: paid.UpdatedAt})); err != nil {
-		return gamedata.Order{}, s.fail(op, err)
-	}
-	applied, err := s.changeByLWT(ctx, orderChange(o), func() (bool, error) {
+	paidLog := s.logPrelude(orderLog(gamedata.OrderChange{Order: paid, At: paid.UpdatedAt}))
+	applied, err := s.changeByLWTAfter(ctx, orderChange(o), paidLog, func() (bool, error) {
 		return s.query(payOrder, string(gamedata.OrderPaid), at, key(user), [16]byte(id),
 			string(gamedata.OrderUnpaid)).scanCAS(ctx, map[string]any{})
 	})

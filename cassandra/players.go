@@ -41,10 +41,7 @@ func orUnset[T any](p *T) any {
 // CreatePlayer claims p's name; ErrConflict when it is taken ignoring case,
 // in any region (the claim is SERIAL by default).
 func (s *Store) CreatePlayer(ctx context.Context, p gamedata.Player) error {
-	if err := s.writeLog(ctx, playerLog(p)); err != nil {
-		return s.fail("create player "+p.Name, err)
-	}
-	applied, err := s.changeByLWT(ctx, playerChange(p.Name), func() (bool, error) {
+	applied, err := s.changeByLWTAfter(ctx, playerChange(p.Name), s.logPrelude(playerLog(p)), func() (bool, error) {
 		return s.query(insertPlayer, key(p.Name), [16]byte(p.ID), p.Name, p.Email, p.Phone,
 			orUnset(p.Age), p.PasswordHash, p.CreatedAt, p.UpdatedAt).scanCAS(ctx, map[string]any{})
 	})
