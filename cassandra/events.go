@@ -1,10 +1,12 @@
 package cassandra
 
 import (
+	"bytes"
 	"context"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gamedata-dev/gamedata"
@@ -59,21 +61,20 @@ func (s *Store) AppendEvents(ctx context.Context, evs []gamedata.Event) error {
 		expiry int32
 	}
 	indexed := map[indexRow]bool{}
-	logs := map[[2]int32]*partitionBatches{} // day-log partition (hour, shard)
+	// The day-log rows of the call share one partition (the shard of its
+	// smallest event id: the same for a retry of the same events, in any
+	// order), so that they take as few batches as their size allows, not
+	// one per event.
+	logs, shardBy := s.partitionBatches(), minID(evs)
 	// The day log's index rows: all in the partition of (events, today).
 	logIndex, newParts := s.partitionBatches(), map[dayPart]bool{}
 	var began []any
 	for _, e := range evs {
-		entry := eventLog(e, now)
-		lk := [2]int32{bucketOf(now, hour), shardOf(e.ID)}
-		if logs[lk] == nil {
-			logs[lk] = s.partitionBatches()
-		}
-		args, part, err := s.logArgs(entry)
+		args, part, err := s.logArgs(eventLog(e, now, shardBy))
 		if err != nil {
 			return s.fail("append events", err)
 		}
-		logs[lk].add(insertDayLog, args...)
+		logs.add(insertDayLog, args...)
 		if pa := s.partArgs(part); pa != nil && !newParts[part] {
 			newParts[part] = true
 			logIndex.add(insertDayPart, pa...)
@@ -111,9 +112,7 @@ func (s *Store) AppendEvents(ctx context.Context, evs []gamedata.Event) error {
 		b.add(insertBegan, began...)
 		indexBatches = append(indexBatches, b)
 	}
-	for _, p := range logs {
-		indexBatches = append(indexBatches, p.out...)
-	}
+	indexBatches = append(indexBatches, logs.out...)
 	for _, k := range order {
 		eventBatches = append(eventBatches, parts[k].out...)
 	}
@@ -210,4 +209,15 @@ func (s *Store) ListEvents(ctx context.Context, player string, r gamedata.EventR
 			pageSize(want).iter(ctx)
 	}
 	return pageTimeline(ctx, s, op, events, owner{key(player)}, lo, hi, p, read, scanEvent)
+}
+
+// minID is the smallest id of evs, by its bytes (uuid.Nil for none).
+func minID(evs []gamedata.Event) uuid.UUID {
+	var least uuid.UUID
+	for i, e := range evs {
+		if i == 0 || bytes.Compare(e.ID[:], least[:]) < 0 {
+			least = e.ID
+		}
+	}
+	return least
 }

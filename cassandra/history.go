@@ -77,6 +77,9 @@ type logEntry struct {
 	change  string
 	row     any
 	expires time.Time // zero: the history retention
+	// shardBy picks the entry's shard (shardOf); zero: id. The rows of one
+	// call share a shard so that they share a batch (AppendEvents).
+	shardBy uuid.UUID
 }
 
 func shardOf(id uuid.UUID) int32 {
@@ -102,7 +105,11 @@ func (s *Store) logArgs(e logEntry) (args []any, part dayPart, err error) {
 	if expires.IsZero() {
 		expires = now.Add(s.cfg.HistoryRetention)
 	}
-	part = dayPart{e.table, bucketOf(e.stored, hour), shardOf(e.id)}
+	by := e.shardBy
+	if by == uuid.Nil {
+		by = e.id
+	}
+	part = dayPart{e.table, bucketOf(e.stored, hour), shardOf(by)}
 	return []any{e.table, part.hour, part.shard, e.at, [16]byte(e.id), e.change, string(b), ttl(expires, now)}, part, nil
 }
 
@@ -224,9 +231,10 @@ func messageLog(m gamedata.Message) logEntry {
 	return logEntry{table: logMessages, stored: m.CreatedAt, at: m.CreatedAt, id: m.ID, row: m, expires: m.ExpiresAt}
 }
 
-func eventLog(e gamedata.Event, stored time.Time) logEntry {
+// eventLog is the entry of e, stored at stored in the shard of shardBy.
+func eventLog(e gamedata.Event, stored time.Time, shardBy uuid.UUID) logEntry {
 	return logEntry{table: logEvents, stored: stored, at: e.At, id: e.ID, row: eventRecord{e, e.ExpiresAt},
-		expires: e.ExpiresAt}
+		expires: e.ExpiresAt, shardBy: shardBy}
 }
 
 // eventRecord carries an event's expiry, which its JSON leaves out.
