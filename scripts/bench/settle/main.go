@@ -17,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log"
 	"os"
 	"strings"
 	"time"
@@ -25,9 +26,10 @@ import (
 )
 
 func main() {
+	log.SetFlags(0)
+	log.SetPrefix("settle: ")
 	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "settle:", err)
-		os.Exit(1)
+		log.Fatal(err)
 	}
 }
 
@@ -64,11 +66,10 @@ func run() error {
 			calm++
 		} else {
 			calm = 0
-			fmt.Fprintf(os.Stderr, "settle: %s: %s compacting: %s\n", time.Since(start).Round(time.Second), *keyspace,
-				strings.Join(running, ", "))
+			log.Printf("%s: %s compacting: %s", time.Since(start).Round(time.Second), *keyspace, strings.Join(running, ", "))
 		}
 		if calm >= *quiet {
-			fmt.Fprintf(os.Stderr, "settle: %s has no compaction running (%d looks in a row), after %s\n", *keyspace, calm,
+			log.Printf("%s has no compaction running (%d looks in a row), after %s", *keyspace, calm,
 				time.Since(start).Round(time.Second))
 			return nil
 		}
