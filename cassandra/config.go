@@ -59,6 +59,18 @@ type Config struct {
 	// replica after a timeout or an unavailable node; default 2. Statements
 	// that are not idempotent (lightweight transactions) are never retried.
 	Retries int
+	// SpeculativeDelay is how long a read waits for its replica before the
+	// same read is also sent to another one (the first answer wins), so a
+	// node that died without closing its connections costs a read this
+	// delay, not Timeout; default 500ms, negative: never. Only reads
+	// speculate: a write sent twice costs twice on every replica.
+	SpeculativeDelay time.Duration
+	// RemoteDCs lets requests go to a coordinator in another data centre
+	// when no node of LocalDC answers. Off by default: LOCAL_QUORUM would
+	// then count in that other region, behind its players' backs and across
+	// the WAN; a region whose data centre is down should be unready so that
+	// its players are sent to another region's servers (docs/operations.md).
+	RemoteDCs bool
 
 	// Keyspaces adapts the store to Amazon Keyspaces (see docs/cassandra.md).
 	Keyspaces bool
@@ -104,6 +116,10 @@ const (
 	defaultTimeout  = 5 * time.Second
 	defaultNumConns = 2
 	defaultRetries  = 2
+	// defaultSpeculativeDelay is well above a healthy read's p99 on a
+	// loaded node (tens of milliseconds), so that speculation adds load only
+	// when a replica is in trouble.
+	defaultSpeculativeDelay = 500 * time.Millisecond
 	// defaultFeedRetention is how long records are kept while no consumer
 	// reads the feed, as in the SQLite store.
 	defaultFeedRetention = 7 * 24 * time.Hour
@@ -121,6 +137,8 @@ var identifier = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,47}$`)
 type settings struct {
 	Config
 	consistency, serial, nameSerial gocql.Consistency
+	// speculative is the policy of reads (see Config.SpeculativeDelay).
+	speculative gocql.SpeculativeExecutionPolicy
 	// intentGrace is how far ahead of the clock an intent is stamped (see
 	// feed.go): the longest a write may take, plus clock skew.
 	intentGrace time.Duration
@@ -152,6 +170,15 @@ func (c Config) settings() (settings, error) {
 	}
 	if s.Retries == 0 {
 		s.Retries = defaultRetries
+	}
+	switch {
+	case s.SpeculativeDelay == 0:
+		s.SpeculativeDelay = defaultSpeculativeDelay
+		fallthrough
+	case s.SpeculativeDelay > 0:
+		s.speculative = &gocql.SimpleSpeculativeExecution{NumAttempts: 1, TimeoutDelay: s.SpeculativeDelay}
+	default:
+		s.speculative = gocql.NonSpeculativeExecution{}
 	}
 	if s.Clock == nil {
 		s.Clock = gamedata.SystemClock{}
@@ -236,6 +263,11 @@ func (s settings) cluster(keyspace string) *gocql.ClusterConfig {
 	// hot partition over all of them.
 	cl.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(
 		gocql.DCAwareRoundRobinPolicy(s.LocalDC), gocql.ShuffleReplicas())
+	if !s.RemoteDCs {
+		// The driver does not even connect to another data centre's nodes,
+		// so no request, retry or speculative read can go there.
+		cl.HostFilter = gocql.DataCenterHostFilter(s.LocalDC)
+	}
 	// The driver retries only statements marked idempotent (see statement);
 	// ExponentialBackoffRetryPolicy would sleep without watching the context.
 	cl.RetryPolicy = &gocql.SimpleRetryPolicy{NumRetries: s.Retries}

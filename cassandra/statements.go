@@ -22,6 +22,9 @@ type statement struct {
 	serial serialScope
 	// scan reads a range of partition tokens: for offline jobs only.
 	scan bool
+	// speculate: a read of the request path, sent to a second replica if
+	// the first is slow (Config.SpeculativeDelay).
+	speculate bool
 }
 
 // serialScope says which serial consistency a lightweight transaction uses.
@@ -45,7 +48,9 @@ func define(st *statement) *statement {
 }
 
 // read is a SELECT; reads are idempotent.
-func read(cql string) *statement { return define(&statement{cql: cql, idempotent: true}) }
+func read(cql string) *statement {
+	return define(&statement{cql: cql, idempotent: true, speculate: true})
+}
 
 // scan is a SELECT of a range of tokens (token(key) > ? AND token(key) <=
 // ?), a part of a scan of a whole table, which only offline jobs run.
@@ -106,6 +111,9 @@ type call struct {
 // query binds st to args.
 func (s *Store) query(st *statement, args ...any) call {
 	q := s.session.Query(st.cql, args...).Idempotent(st.idempotent)
+	if st.speculate {
+		q.SetSpeculativeExecutionPolicy(s.cfg.speculative)
+	}
 	switch st.serial {
 	case localPaxos:
 		q.SerialConsistency(s.cfg.serial)

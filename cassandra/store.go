@@ -47,7 +47,25 @@ var _ gamedata.Store = (*Store)(nil)
 // TTL). See docs/architecture.md.
 func (s *Store) Backend() gamedata.Backend {
 	return gamedata.Backend{Store: s, Feed: s, FeedAdmin: s, Lister: s, History: s, Leaser: s, Social: s, Backup: s,
-		Recs: s, RecsSource: s}
+		Recs: s, RecsSource: s, Nodes: s}
+}
+
+// LocalNodes counts the nodes of the local data centre the driver knows of
+// (from the ring it reads through its control connection) and those it
+// holds up (it marks a node down when its connections fail or the cluster
+// says so, and up again when it reconnects).
+func (s *Store) LocalNodes() gamedata.NodeCount {
+	n := gamedata.NodeCount{DC: s.cfg.LocalDC}
+	for _, h := range s.session.GetHosts() {
+		if h.DataCenter() != s.cfg.LocalDC {
+			continue
+		}
+		n.Known++
+		if h.IsUp() {
+			n.Up++
+		}
+	}
+	return n
 }
 
 // Open connects to the cluster, checks that the keyspace holds the schema
@@ -95,7 +113,8 @@ func connectError(ctx context.Context, set settings, err error) error {
 			return fmt.Errorf("cassandra: keyspace %s does not exist: create it with `gamedata schema apply`", set.Keyspace)
 		}
 	}
-	return fmt.Errorf("cassandra: connect to %v: %w", set.Hosts, gamedata.Unavailable("cassandra", err))
+	return fmt.Errorf("cassandra: connect to %v in data centre %s (the driver uses the nodes of --cassandra-local-dc only): %w",
+		set.Hosts, set.LocalDC, gamedata.Unavailable("cassandra", err))
 }
 
 // Close stops the store's background work and closes every connection;
