@@ -34,6 +34,23 @@ type Backend struct {
 	Leaser Leaser
 	// Backup reads every table a backup keeps (both stores).
 	Backup BackupReader
+	// Nodes tells how many of the store's nodes in this region answer
+	// (Cassandra; nil for a store of one process).
+	Nodes NodeReporter
+}
+
+// NodeReporter reports the nodes of a distributed store in the data centre
+// (region) of this process, as its driver sees them: for /readyz and the
+// metrics, which thus say which region is degraded.
+type NodeReporter interface {
+	LocalNodes() NodeCount
+}
+
+// NodeCount is the state of one data centre's nodes.
+type NodeCount struct {
+	DC string
+	// Up of Known nodes answer.
+	Up, Known int
 }
 
 // PlayerLister enumerates every player of the primary store. It is a scan

@@ -100,6 +100,9 @@ func TestEveryCallIsCountedUnderItsName(t *testing.T) {
 	for i := range b.NumField() {
 		field := b.Type().Field(i)
 		capability := b.Field(i)
+		if field.Name == "Nodes" {
+			continue // Cassandra's only, and no call: the driver's state in memory, exported as a gauge
+		}
 		if capability.IsNil() {
 			t.Errorf("the SQLite backend has no %s", field.Name)
 			continue

@@ -32,6 +32,7 @@ type cassandraConfig struct {
 	Timeout               time.Duration
 	ConnectTimeout        time.Duration
 	NumConns              int
+	SpeculativeDelay      time.Duration
 	TLS                   bool
 	TLSCAFile             string
 	TLSServerName         string
@@ -54,6 +55,8 @@ func (c *cassandraConfig) addFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.Timeout, "cassandra-timeout", 5*time.Second, "how long a request to a Cassandra node may take")
 	fs.DurationVar(&c.ConnectTimeout, "cassandra-connect-timeout", 5*time.Second, "how long connecting to a Cassandra node may take")
 	fs.IntVar(&c.NumConns, "cassandra-num-conns", 2, "connections to each Cassandra node of the local data centre")
+	fs.DurationVar(&c.SpeculativeDelay, "cassandra-speculative-delay", 500*time.Millisecond,
+		"how long a read waits for its replica before it is also sent to another one; negative: never")
 	fs.BoolVar(&c.TLS, "cassandra-tls", false, "connect to Cassandra over TLS (always on with --keyspaces)")
 	fs.StringVar(&c.TLSCAFile, "cassandra-tls-ca-file", "", "PEM file of the CA that signed the nodes' certificates; empty: the system's CAs")
 	fs.StringVar(&c.TLSServerName, "cassandra-tls-server-name", "",
@@ -67,7 +70,8 @@ func (c cassandraConfig) config(clock gamedata.Clock) (cassandra.Config, error) 
 	cfg := cassandra.Config{
 		Hosts: c.Hosts, Keyspace: c.Keyspace, LocalDC: c.LocalDC, Username: c.Username, Password: c.Password,
 		Consistency: c.Consistency, SerialConsistency: c.SerialConsistency, NameSerialConsistency: c.NameSerialConsistency,
-		Timeout: c.Timeout, ConnectTimeout: c.ConnectTimeout, NumConns: c.NumConns, Keyspaces: c.Keyspaces, Clock: clock,
+		Timeout: c.Timeout, ConnectTimeout: c.ConnectTimeout, NumConns: c.NumConns,
+		SpeculativeDelay: c.SpeculativeDelay, Keyspaces: c.Keyspaces, Clock: clock,
 	}
 	if c.Keyspaces {
 		cfg.Port = keyspacesPort

@@ -234,7 +234,14 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 			err = errors.Join(err, fmt.Errorf("close redis: %w", cerr))
 		}
 	}()
-	if err := reg.Register(metrics.NewBackendUp(withChecks(ready, cached.optional), 2*time.Second)); err != nil {
+	optional := cached.optional
+	if nodes := backend.Nodes; nodes != nil {
+		optional = withChecks(optional, map[string]func(context.Context) error{"store:" + nodes.LocalNodes().DC: metrics.NodesCheck(nodes)})
+		if err := reg.Register(metrics.NewNodes(nodes)); err != nil {
+			return fmt.Errorf("register gamedata_store_nodes: %w", err)
+		}
+	}
+	if err := reg.Register(metrics.NewBackendUp(withChecks(ready, optional), 2*time.Second)); err != nil {
 		return fmt.Errorf("register gamedata_backend_up: %w", err)
 	}
 	purge := backend.Purger
@@ -282,7 +289,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) (err er
 		PlayerLimiter:     cached.limiter(c.PlayerRateLimit, c.PlayerRateBurst),
 		KeyLimiter:        cached.limiter(c.KeyRateLimit, c.KeyRateBurst),
 		Ready:             ready,
-		Optional:          cached.optional,
+		Optional:          optional,
 		TrustProxyHeaders: c.TrustProxyHeaders,
 		Passwords:         passwords,
 	})
