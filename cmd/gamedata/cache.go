@@ -135,7 +135,8 @@ func (s *cacheSide) close() error {
 
 // withChecks returns the checks of a and b together.
 func withChecks(a, b map[string]func(context.Context) error) map[string]func(context.Context) error {
-	all := maps.Clone(a)
+	all := make(map[string]func(context.Context) error, len(a)+len(b))
+	maps.Copy(all, a)
 	maps.Copy(all, b)
 	return all
 }

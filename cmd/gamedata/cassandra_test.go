@@ -75,6 +75,11 @@ func TestServeOnCassandra(t *testing.T) {
 		!strings.Contains(body, `"name":"Cassie"`) {
 		t.Fatalf("get player: %d %s", status, body)
 	}
+	// The readiness of the data centre's nodes, under its name.
+	if status, body := call(t, http.MethodGet, s.URL+"/readyz", "", ""); status != http.StatusOK ||
+		!strings.Contains(body, `"store:`+node.LocalDC+`":"ok"`) {
+		t.Errorf("/readyz: %d %s; want store:%s ok", status, body, node.LocalDC)
+	}
 	out := mustCLI(t, append(env, "GAMEDATA_DATA_DIR="+filepath.Join(dir, "gamedata-data")), "apikey", "create", "--name", "match-server")
 	secret := ""
 	for _, f := range strings.Fields(out) {
